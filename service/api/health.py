@@ -1,0 +1,47 @@
+"""Health endpoints: ``/healthz`` (process up) and ``/readyz`` (model, Redis, database)."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from service.api.helpers import runtime
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    """200 ``{"status": "ok"}`` while the process answers."""
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz():
+    """200 ``ready`` when the model is loaded and Redis and the database answer; otherwise 503 with
+    ``degraded`` (the model is loaded and the database answers, but Redis is down: comments are still
+    decided) or ``unavailable``."""
+    rt = runtime()
+    holder = rt.holder
+    checks = {
+        "model": bool(holder and holder.loaded),
+        "redis": rt.redis_ping(),
+        "database": rt.db.ping(),
+    }
+    body = {"checks": checks, "model_version": holder.classifier.version if checks["model"] else None}
+    if all(checks.values()):
+        return jsonify(status="ready", **body)
+    status = "degraded" if checks["model"] and checks["database"] else "unavailable"
+    return jsonify(status=status, **body), 503
+
+
+@bp.get("/metrics")
+def prometheus_metrics():
+    """Prometheus text exposition of this process's metrics."""
+    import os
+
+    from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
+
+    registry = REGISTRY
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    return generate_latest(registry), 200, {"Content-Type": CONTENT_TYPE_LATEST}

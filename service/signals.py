@@ -1,0 +1,46 @@
+"""Signals kept in Redis that the policy adds to the classifier's score. Every lookup fails open:
+a Redis error is logged and counted (``saring_redis_errors_total``) and the comment is decided on
+its score alone, never failed.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+
+import redis
+
+from service import metrics
+from service.redis_keys import VELOCITY_WINDOW, RedisKeys
+
+log = logging.getLogger(__name__)
+
+
+class SignalSource:
+    """Redis-backed signals.
+
+    Args:
+        client: Redis client (may be unreachable: every method fails open).
+        keys: key names.
+    """
+
+    def __init__(self, client: redis.Redis, keys: RedisKeys) -> None:
+        self.client = client
+        self.keys = keys
+
+    def repeats(self, site_id: int, content: str, user_ip: str) -> int:
+        """How many times (this one included) ``content`` came from ``user_ip`` to this site in the
+        last ``VELOCITY_WINDOW`` seconds; 1 when Redis is unreachable or the content is empty."""
+        if not content.strip():
+            return 1
+        fp = hashlib.sha1(f"{user_ip}\x00{content}".encode("utf-8", "surrogatepass")).hexdigest()
+        key = self.keys.velocity(site_id, fp)
+        try:
+            pipe = self.client.pipeline(transaction=True)
+            pipe.incr(key)
+            pipe.expire(key, VELOCITY_WINDOW, nx=True)
+            count, _ = pipe.execute()
+            return int(count)
+        except redis.RedisError as exc:
+            metrics.REDIS_ERRORS.labels("velocity").inc()
+            log.warning("velocity signal skipped, Redis error: %s", exc)
+            return 1

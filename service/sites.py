@@ -1,0 +1,97 @@
+"""Sites and their API keys (plain Python, no Flask).
+
+Keys are 12 lowercase hex characters (48 random bits) so that the WordPress Akismet plugin, which
+rejects any key whose length is not 12, accepts them. Only ``sha256(key)`` is stored.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.errors import NotFound, ValidationFailed
+from service.store.tables import ApiKey, Site, utcnow
+
+KEY_LENGTH = 12
+
+
+def hash_key(key: str) -> str:
+    """SHA-256 hex digest of a key, as stored in ``api_keys.key_hash``."""
+    return hashlib.sha256(key.strip().lower().encode("utf-8")).hexdigest()
+
+
+def normalize_site_url(url: str) -> str:
+    """``https://Example.com/blog/`` → ``https://example.com/blog``.
+
+    Raises ``ValidationFailed`` (field ``site``) unless ``url`` is an absolute http(s) URL.
+    """
+    parts = urlsplit((url or "").strip())
+    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
+        raise ValidationFailed("site must be an absolute http(s) URL, e.g. https://news.example", field="site")
+    netloc = parts.hostname.lower() + (f":{parts.port}" if parts.port else "")
+    return f"{parts.scheme.lower()}://{netloc}{parts.path.rstrip('/')}"
+
+
+@dataclass(frozen=True)
+class NewKey:
+    """A freshly created key: the only time the plain ``key`` is known."""
+
+    key: str
+    key_id: int
+    site_id: int
+    site_url: str
+
+
+def get_or_create_site(session: Session, url: str, name: str = "") -> Site:
+    url = normalize_site_url(url)
+    site = session.scalar(select(Site).where(Site.url == url))
+    if site is None:
+        site = Site(url=url, name=name or urlsplit(url).hostname or url)
+        session.add(site)
+        session.flush()
+    return site
+
+
+def create_key(session: Session, site_url: str, label: str = "") -> NewKey:
+    """Register the site (if new) and create a key for it. The caller commits."""
+    site = get_or_create_site(session, site_url)
+    while True:
+        key = secrets.token_hex(KEY_LENGTH // 2)
+        if session.scalar(select(ApiKey.id).where(ApiKey.key_hash == hash_key(key))) is None:
+            break
+    row = ApiKey(site_id=site.id, key_hash=hash_key(key), key_hint=key[:4], label=label)
+    session.add(row)
+    session.flush()
+    return NewKey(key=key, key_id=row.id, site_id=site.id, site_url=site.url)
+
+
+def find_key(session: Session, key: str | None) -> ApiKey | None:
+    """The active ``ApiKey`` row for a plain key, or ``None`` (unknown, revoked or empty)."""
+    if not key:
+        return None
+    row = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(key)))
+    if row is None or row.revoked_at is not None:
+        return None
+    return row
+
+
+def list_keys(session: Session) -> list[ApiKey]:
+    return list(session.scalars(select(ApiKey).order_by(ApiKey.id)))
+
+
+def revoke_key(session: Session, key_or_id: str) -> ApiKey:
+    """Revoke by plain key or numeric id. Raises ``NotFound``."""
+    row = None
+    if key_or_id.isdigit():
+        row = session.get(ApiKey, int(key_or_id))
+    if row is None:
+        row = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(key_or_id)))
+    if row is None:
+        raise NotFound(f"no key {key_or_id!r}", field="key")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+    return row

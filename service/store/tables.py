@@ -1,0 +1,257 @@
+"""ORM tables of the relational store (SQLAlchemy 2 declarative, typed).
+
+Status and decision vocabularies:
+
+* ``Comment.decision``: the automatic decision, ``accept`` | ``hold`` | ``reject``.
+* ``Comment.status``: where the comment is now: ``accepted`` | ``held`` | ``rejected`` (automatic or a
+  moderator's reject without label) | ``spam`` | ``ham`` (a moderator's or site's label).
+* ``Label.label``: ``spam`` | ``ham``; one row per comment, the newest report wins.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+DECISIONS = ("accept", "hold", "reject")
+STATUSES = ("accepted", "held", "rejected", "spam", "ham")
+DECISION_TO_STATUS = {"accept": "accepted", "hold": "held", "reject": "rejected"}
+
+
+def utcnow() -> dt.datetime:
+    """Current time, timezone-aware UTC."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def new_guid() -> str:
+    """A comment id: 32 lowercase hex characters (also the Akismet ``X-akismet-guid``)."""
+    return uuid.uuid4().hex
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Site(Base):
+    """A website that posts comments to Saring."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    hold_threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
+    reject_threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
+    callback_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    callback_secret: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    keys: Mapped[list["ApiKey"]] = relationship(back_populates="site")
+
+
+class ApiKey(Base):
+    """An API key of a site. Only the SHA-256 of the key is stored."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key_hint: Mapped[str] = mapped_column(String(16))  # first 4 characters, for listings
+    label: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    site: Mapped[Site] = relationship(back_populates="keys")
+
+
+class Comment(Base):
+    """A checked comment with every field it came with and its automatic decision."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_guid)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"), nullable=True)
+    source: Mapped[str] = mapped_column(String(16), default="api")  # api | akismet | report
+    content: Mapped[str] = mapped_column(Text, default="")
+    content_truncated: Mapped[bool] = mapped_column(Boolean, default=False)
+    author: Mapped[str] = mapped_column(Text, default="")
+    author_email: Mapped[str] = mapped_column(Text, default="")
+    author_url: Mapped[str] = mapped_column(Text, default="")
+    user_ip: Mapped[str] = mapped_column(String(255), default="")
+    user_agent: Mapped[str] = mapped_column(Text, default="")
+    referrer: Mapped[str] = mapped_column(Text, default="")
+    permalink: Mapped[str] = mapped_column(Text, default="")
+    comment_type: Mapped[str] = mapped_column(String(64), default="")
+    lang: Mapped[str] = mapped_column(String(64), default="")
+    blog: Mapped[str] = mapped_column(String(2048), default="")
+    blog_charset: Mapped[str] = mapped_column(String(64), default="")
+    user_role: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    comment_context: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    comment_date_gmt: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    comment_post_modified_gmt: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    recheck_reason: Mapped[str] = mapped_column(String(255), default="")
+    honeypot_field_name: Mapped[str] = mapped_column(String(255), default="")
+    honeypot_value: Mapped[str] = mapped_column(Text, default="")
+    is_test: Mapped[bool] = mapped_column(Boolean, default=False)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # server environment etc.
+
+    spam_score: Mapped[float] = mapped_column(Float)
+    decision: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    model_version: Mapped[str] = mapped_column(String(64))
+    reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    revision: Mapped[int] = mapped_column(Integer, default=1)  # bumped by every status change
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    site: Mapped[Site] = relationship()
+    events: Mapped[list["CommentEvent"]] = relationship(
+        back_populates="comment", order_by="CommentEvent.id", cascade="all, delete-orphan"
+    )
+    label: Mapped["Label | None"] = relationship(back_populates="comment", uselist=False)
+
+    __table_args__ = (
+        Index("ix_comments_site_status_created", "site_id", "status", "created_at"),
+        Index("ix_comments_site_score", "site_id", "spam_score"),
+    )
+
+
+class CommentEvent(Base):
+    """The audit log: the automatic decision, then every action on a comment (never updated)."""
+
+    __tablename__ = "comment_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comment_id: Mapped[str] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(32))  # decide|approve|spam|reject|undo|report_spam|report_ham
+    actor_type: Mapped[str] = mapped_column(String(16))  # system | moderator | site
+    actor: Mapped[str] = mapped_column(String(255), default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    from_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    to_status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    undone: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    comment: Mapped[Comment] = relationship(back_populates="events")
+
+
+class Label(Base):
+    """The training label of a comment: the newest report (moderator or site) wins."""
+
+    __tablename__ = "labels"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comment_id: Mapped[str] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), unique=True)
+    label: Mapped[str] = mapped_column(String(8))  # spam | ham
+    source: Mapped[str] = mapped_column(String(16))  # moderator | akismet | api
+    reporter: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    comment: Mapped[Comment] = relationship(back_populates="label")
+
+
+class User(Base):
+    """A moderator or admin of the web page."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))  # admin | moderator
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    api_token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    sites: Mapped[list[Site]] = relationship(secondary="user_sites")
+
+
+class UserSite(Base):
+    __tablename__ = "user_sites"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
+
+
+class ModelVersion(Base):
+    """Every published model version; the artifact bytes are kept here as well as in Redis."""
+
+    __tablename__ = "model_versions"
+
+    version: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    artifact: Mapped[bytes] = mapped_column(LargeBinary)
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    published_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    published_by: Mapped[str] = mapped_column(String(255), default="")
+    is_current: Mapped[bool] = mapped_column(Boolean, default=False)
+    report_path: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class UsageMonthly(Base):
+    """Per key, site (``blog``) and month usage counters, flushed from Redis."""
+
+    __tablename__ = "usage_monthly"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"))
+    blog: Mapped[str] = mapped_column(String(2048))
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    api_calls: Mapped[int] = mapped_column(Integer, default=0)
+    spam: Mapped[int] = mapped_column(Integer, default=0)
+    ham: Mapped[int] = mapped_column(Integer, default=0)
+    missed_spam: Mapped[int] = mapped_column(Integer, default=0)
+    false_positives: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (UniqueConstraint("api_key_id", "blog", "month", name="uq_usage_key_blog_month"),)
+
+
+class WebhookDelivery(Base):
+    """A moderator decision to be POSTed to a site's callback URL (sent by an RQ job)."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    comment_id: Mapped[str] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | delivered | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class RetrainRun(Base):
+    """One ``saring retrain`` run (CLI or background job) and its outcome."""
+
+    __tablename__ = "retrain_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running|published|refused|failed|dry-run
+    started_by: Mapped[str] = mapped_column(String(255), default="")
+    candidate_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    report_path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    progress: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,189 @@
+"""POST /api/v1/comments and GET /api/v1/comments/<id>: decisions, storage, bad input."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from service.store.tables import Comment, CommentEvent
+
+HAM = [
+    ("en", "Thanks for the clear explanation, the second example finally made it click for me."),
+    ("en", "I disagree with the mayor here: the bus lanes helped my commute a lot."),
+    ("en", "Great photos from the festival last night, my kids loved the parade."),
+    ("en", "Does anyone know if the library is open on Sunday during the holidays?"),
+    ("en", "The article says 2019 but I think the bridge was finished in 2018."),
+    ("en", "Well written. I shared this with my colleagues at the clinic."),
+    ("id", "Terima kasih infonya, semoga jalan di depan pasar segera diperbaiki."),
+    ("id", "Saya setuju dengan pak lurah, banjir tahun ini lebih parah dari biasanya."),
+    ("id", "Beritanya bagus, tapi fotonya kurang jelas. Mohon diperbaiki ya min."),
+    ("id", "Kapan pendaftaran sekolah negeri dibuka? Anak saya mau masuk SMP."),
+    ("id", "Semoga korban kebakaran di Jalan Malioboro diberi ketabahan."),
+    ("id", "Harga cabai di pasar Beringharjo naik lagi, kasihan pedagang kecil."),
+]
+
+SPAM = [
+    ("id", "Gabung sekarang di PSTOTO99 situs slot gacor terpercaya, deposit 10rb langsung maxwin!"),
+    ("id", "Main togel online di WISDOMTOTO, bonus new member 100% wd berapapun dibayar"),
+    ("id", "ＳＬＯＴ ＧＡＣＯＲ hari ini gampang menang, daftar di bit.ly/gacor88 sekarang"),
+    ("id", "s l o t  g a c o r  hari ini, link daftar di s.id/pawpaw4d jangan sampai ketinggalan"),
+    ("id", "𝐏𝐑𝟎𝐁𝐄𝟖𝟓𝟓 situs judi online paling gacor, rtp live tertinggi"),
+    ("id", "Ѕlоt gасоr mаxwіn tіар hаrі dі АLЕХІЅ17, lаngsung сuаn"),
+    ("id", "Cuma modal 20rb menang 5jt di judi online, kunjungi situs DEWATOGEL sekarang"),
+    ("id", "Info bandar togel terpercaya hk sgp sdy, bocoran angka jitu wa 0812xxxx"),
+    ("en", "Check out my channel for free gift cards!!! subscribe and win http://bit.ly/freegift"),
+    ("en", "Make money online fast, earn $500 a day working from home, visit http://cash-now.example"),
+    ("en", "FREE entry to win a brand new iPhone, text WIN to 80085 now! T&C apply"),
+    ("en", "Call our QuickBooks support number +1-800-555-0199 for error code 6123 help"),
+]
+
+
+def post(client, auth, body, **kw):
+    headers = {**auth, **kw.pop("headers", {})}
+    return client.post("/api/v1/comments", json=body, headers=headers, **kw)
+
+
+@pytest.mark.parametrize("lang,text", HAM)
+def test_ham_is_accepted(client, auth, lang, text):
+    r = post(client, auth, {"content": text, "lang": lang, "user_ip": "203.0.113.5"})
+    assert r.status_code == 200, r.json
+    assert r.json["decision"] == "accept", r.json
+
+
+@pytest.mark.parametrize("lang,text", SPAM)
+def test_spam_is_held_or_rejected(client, auth, lang, text):
+    r = post(client, auth, {"content": text, "lang": lang, "user_ip": "198.51.100.7"})
+    assert r.status_code == 200, r.json
+    assert r.json["decision"] in ("hold", "reject"), r.json
+    assert r.json["reasons"], "spam must come with reasons"
+
+
+def test_answer_shape_and_stored_before_answer(app, client, auth):
+    r = post(client, auth, {"content": "Nice article about the city park", "author": "Budi",
+                            "author_email": "budi@example.id", "user_ip": "2001:db8::1"})
+    body = r.json
+    assert set(body) == {"id", "decision", "spam_score", "model_version", "reasons"}
+    assert 0.0 <= body["spam_score"] <= 1.0
+    assert len(body["id"]) == 32
+    with app.extensions["saring"].db.session() as s:
+        row = s.get(Comment, body["id"])
+        assert row is not None and row.decision == body["decision"]
+        assert row.model_version == body["model_version"]
+        assert row.author == "Budi" and row.user_ip == "2001:db8::1"
+        events = s.scalars(select(CommentEvent).where(CommentEvent.comment_id == row.id)).all()
+        assert [e.action for e in events] == ["decide"]
+
+
+def test_get_comment_returns_stored_decision(client, auth):
+    r = post(client, auth, {"content": "slot gacor maxwin daftar di PSTOTO99", "user_ip": "198.51.100.1"})
+    cid = r.json["id"]
+    g = client.get(f"/api/v1/comments/{cid}", headers=auth)
+    assert g.status_code == 200
+    assert g.json["id"] == cid
+    assert g.json["decision"] == r.json["decision"]
+    assert g.json["status"] in ("held", "rejected")
+    assert g.json["site"] == "https://news.example"
+    assert g.json["history"][0]["action"] == "decide"
+
+
+def test_get_unknown_comment_is_404(client, auth):
+    r = client.get("/api/v1/comments/" + "0" * 32, headers=auth)
+    assert r.status_code == 404
+    assert r.json["error"]["field"] == "id"
+
+
+def test_get_comment_of_other_site_is_404(app, client, auth):
+    from service import sites
+    from service.store.db import session_scope
+
+    cid = post(client, auth, {"content": "hello there"}).json["id"]
+    with session_scope(app.extensions["saring"].db) as s:
+        other = sites.create_key(s, "https://other.example").key
+    r = client.get(f"/api/v1/comments/{cid}", headers={"Authorization": f"Bearer {other}"})
+    assert r.status_code == 404
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer nope12345678"}, {"Authorization": "Basic abc"}])
+def test_missing_or_unknown_key_is_401(client, headers):
+    r = client.post("/api/v1/comments", json={"content": "hi"}, headers=headers)
+    assert r.status_code == 401
+    assert r.json["error"]["code"] == "unauthorized"
+
+
+def test_revoked_key_is_401(app, client, api_key, auth):
+    from service import sites
+    from service.store.db import session_scope
+
+    with session_scope(app.extensions["saring"].db) as s:
+        sites.revoke_key(s, api_key)
+    assert post(client, auth, {"content": "hi"}).status_code == 401
+
+
+def count_comments(app) -> int:
+    with app.extensions["saring"].db.session() as s:
+        return s.scalar(select(func.count()).select_from(Comment))
+
+
+BAD = [
+    # (description, kwargs for client.post, expected status, expected field)
+    ("not json", dict(data="content=hi", content_type="application/x-www-form-urlencoded"), 415, "Content-Type"),
+    ("no content type", dict(data=b'{"content": "hi"}'), 415, "Content-Type"),
+    ("text/plain", dict(data='{"content": "hi"}', content_type="text/plain"), 415, "Content-Type"),
+    ("broken json", dict(data='{"content": "hi"', content_type="application/json"), 400, "body"),
+    ("json array", dict(data='["hi"]', content_type="application/json"), 400, "body"),
+    ("json string", dict(data='"hi"', content_type="application/json"), 400, "body"),
+    ("invalid utf-8", dict(data=b'{"content": "caf\xc3\x28"}', content_type="application/json"), 400, "body"),
+    ("latin-1 charset", dict(data=b'{"content": "hi"}', content_type="application/json; charset=latin-1"), 415, "Content-Type"),
+    ("missing content", dict(json={"author": "x"}), 400, "content"),
+    ("empty content", dict(json={"content": ""}), 400, "content"),
+    ("blank content", dict(json={"content": "   \n "}), 400, "content"),
+    ("null content", dict(json={"content": None}), 400, "content"),
+    ("number content", dict(json={"content": 42}), 400, "content"),
+    ("list content", dict(json={"content": ["a"]}), 400, "content"),
+    ("number author", dict(json={"content": "hi", "author": 7}), 400, "author"),
+    ("object user_agent", dict(json={"content": "hi", "user_agent": {"a": 1}}), 400, "user_agent"),
+    ("unknown field", dict(json={"content": "hi", "is_admin": True}), 400, "is_admin"),
+    ("bad ip", dict(json={"content": "hi", "user_ip": "999.1.1.1"}), 400, "user_ip"),
+    ("junk ip", dict(json={"content": "hi", "user_ip": "200181"}), 400, "user_ip"),
+    ("comma ip list", dict(json={"content": "hi", "user_ip": "203.0.113.7, 10.0.0.2"}), 400, "user_ip"),
+    ("huge content", dict(json={"content": "a" * (64 * 1024 + 1)}), 413, "content"),
+    ("huge body", dict(data='{"content": "' + "a" * 300_000 + '"}', content_type="application/json"), 413, "body"),
+]
+
+
+@pytest.mark.parametrize("desc,kwargs,status,field", BAD, ids=[b[0] for b in BAD])
+def test_bad_input_is_4xx_naming_the_field_and_stores_nothing(app, client, auth, desc, kwargs, status, field):
+    before = count_comments(app)
+    r = client.post("/api/v1/comments", headers=auth, **kwargs)
+    assert r.status_code == status, (desc, r.status_code, r.data[:300])
+    assert r.is_json, r.data[:200]
+    err = r.json["error"]
+    assert err["field"] == field, err
+    assert err["message"]
+    assert "Traceback" not in r.get_data(as_text=True)
+    assert count_comments(app) == before
+
+
+def test_content_at_limit_is_accepted(client, auth):
+    r = post(client, auth, {"content": "é" * (32 * 1024)})  # 64 KiB of UTF-8 exactly
+    assert r.status_code == 200
+
+
+def test_wrong_method_is_json_405(client, auth):
+    r = client.put("/api/v1/comments", headers=auth, json={"content": "x"})
+    assert r.status_code == 405 and r.is_json
+
+
+def test_openapi_document_lists_endpoints(client):
+    spec = client.get("/api/openapi.json").json
+    assert "/api/v1/comments" in spec["paths"]
+    assert "/api/v1/comments/{comment_id}" in spec["paths"]
+
+
+def test_repeats_from_same_ip_get_more_suspicious(client, auth):
+    body = {"content": "Visit my page for great deals on shoes", "user_ip": "192.0.2.44"}
+    scores = [post(client, auth, body).json["spam_score"] for _ in range(3)]
+    assert scores[2] > scores[0]
+    other_ip = post(client, auth, {**body, "user_ip": "192.0.2.45"}).json["spam_score"]
+    assert other_ip == pytest.approx(scores[0])
