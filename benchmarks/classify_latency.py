@@ -1,0 +1,89 @@
+"""In-process classification speed of the shipped model.
+
+Prints p50/p99 latency of scoring one comment at a time, and batch throughput (comments/s), on a
+mix of real comments from the data sets (or built-in examples when the data sets are absent), with
+the cost of a bare ``normalize_text`` call over the same comments as the in-run baseline.
+
+    .venv/bin/python benchmarks/classify_latency.py [--n 2000] [--batch 256]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from models.artifact import load_default  # noqa: E402
+from models.normalize import normalize_text  # noqa: E402
+
+EXAMPLES = [
+    "Terima kasih infonya, semoga jalan di depan pasar segera diperbaiki.",
+    "ＳＬＯＴ ＧＡＣＯＲ hari ini gampang menang, daftar di bit.ly/gacor88 sekarang",
+    "Great photos from the festival last night, my kids loved the parade.",
+    "Check out my channel for free gift cards!!! subscribe http://bit.ly/freegift",
+]
+
+
+def sample_comments(n: int) -> list[dict]:
+    data_dir = Path(os.environ.get("SARING_DATA_DIR", "../shared/data"))
+    texts: list[str] = []
+    try:
+        from training.data import load_base_datasets
+
+        df = load_base_datasets(data_dir).sample(n=n, random_state=0, replace=True)
+        return df.to_dict("records")
+    except Exception as exc:  # noqa: BLE001
+        print(f"(data sets unavailable: {exc}; using built-in examples)")
+    while len(texts) < n:
+        texts.extend(EXAMPLES)
+    return [{"content": t} for t in texts[:n]]
+
+
+def pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=2000)
+    ap.add_argument("--batch", type=int, default=256)
+    args = ap.parse_args()
+
+    t0 = time.perf_counter()
+    clf = load_default()
+    load_s = time.perf_counter() - t0
+    comments = sample_comments(args.n)
+    for c in comments[:50]:
+        clf.score_one(c)  # warm-up
+
+    single = []
+    for c in comments:
+        t = time.perf_counter()
+        clf.score_one(c)
+        single.append((time.perf_counter() - t) * 1000)
+    base = []
+    for c in comments:
+        t = time.perf_counter()
+        normalize_text(str(c.get("content", "")))
+        base.append((time.perf_counter() - t) * 1000)
+
+    t = time.perf_counter()
+    for i in range(0, len(comments), args.batch):
+        clf.score(comments[i:i + args.batch])
+    batch_s = time.perf_counter() - t
+
+    print(f"model {clf.version}: loaded in {load_s:.2f} s; {len(comments)} comments")
+    print(f"score_one  p50 {pct(single, 50):.2f} ms  p99 {pct(single, 99):.2f} ms  mean {statistics.mean(single):.2f} ms")
+    print(f"baseline normalize_text only  p50 {pct(base, 50):.3f} ms  p99 {pct(base, 99):.3f} ms")
+    print(f"ratio score_one / normalize_text (p50): {pct(single, 50) / max(pct(base, 50), 1e-9):.1f}x")
+    print(f"batch of {args.batch}: {len(comments) / batch_s:,.0f} comments/s "
+          f"({batch_s / len(comments) * 1000:.3f} ms per comment); "
+          f"single-call throughput {1000 / statistics.mean(single):,.0f} comments/s")
+
+
+if __name__ == "__main__":
+    main()
