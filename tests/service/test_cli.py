@@ -1,0 +1,57 @@
+"""The saring CLI: keys create/list/revoke, db upgrade."""
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from service.cli import main
+
+
+@pytest.fixture
+def cli_env(test_config, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", test_config["database_url"])
+    monkeypatch.setenv("REDIS_URL", test_config["redis_url"])
+    monkeypatch.setenv("SARING_HOME", str(test_config["home"]))
+    return CliRunner()
+
+
+def test_keys_create_prints_key_last_and_it_works(cli_env, app, client):
+    r = cli_env.invoke(main, ["keys", "create", "--site", "https://Blog.Example/"])
+    assert r.exit_code == 0, r.output
+    key = r.output.strip().splitlines()[-1]
+    assert len(key) == 12 and all(c in "0123456789abcdef" for c in key)
+    resp = client.post("/api/v1/comments", json={"content": "hello"}, headers={"Authorization": f"Bearer {key}"})
+    assert resp.status_code == 200
+    listing = cli_env.invoke(main, ["keys", "list"])
+    assert "https://blog.example" in listing.output and key not in listing.output  # only a hint is shown
+    revoke = cli_env.invoke(main, ["keys", "revoke", key])
+    assert revoke.exit_code == 0 and "revoked" in revoke.output
+    resp = client.post("/api/v1/comments", json={"content": "hello"}, headers={"Authorization": f"Bearer {key}"})
+    assert resp.status_code == 401
+
+
+def test_keys_are_stored_hashed(cli_env, app):
+    from sqlalchemy import select
+
+    from service.store.tables import ApiKey
+
+    key = cli_env.invoke(main, ["keys", "create", "--site", "https://x.example"]).output.strip().splitlines()[-1]
+    with app.extensions["saring"].db.session() as s:
+        stored = s.scalars(select(ApiKey.key_hash)).all()
+    assert key not in stored and len(stored[0]) == 64
+
+
+@pytest.mark.parametrize("site", ["not a url", "ftp://x.example", "/relative"])
+def test_keys_create_refuses_bad_site(cli_env, site):
+    r = cli_env.invoke(main, ["keys", "create", "--site", site])
+    assert r.exit_code != 0 and "site" in r.output.lower()
+
+
+def test_revoke_unknown_key(cli_env):
+    r = cli_env.invoke(main, ["keys", "revoke", "999999"])
+    assert r.exit_code != 0 and "no key" in r.output
+
+
+def test_db_upgrade(cli_env):
+    r = cli_env.invoke(main, ["db", "upgrade"])
+    assert r.exit_code == 0 and "revision" in r.output
