@@ -67,3 +67,15 @@ class Conflict(SaringError):
 class ServiceUnavailable(SaringError):
     status = 503
     code = "unavailable"
+
+
+class CsrfFailed(SaringError):
+    """A moderator form or session-authenticated call whose CSRF token is missing, stale or wrong."""
+
+    status = 400
+    code = "csrf_failed"
+
+
+class TooManyRequests(SaringError):
+    status = 429
+    code = "too_many_requests"

@@ -14,6 +14,8 @@ NEAR_DUP_TTL = 7 * 24 * 3600
 VELOCITY_WINDOW = 10
 #: Usage counters are kept this long after their month (seconds): 400 days.
 USAGE_TTL = 400 * 24 * 3600
+#: Window of the moderator sign-in failure counter (seconds): 15 minutes.
+LOGIN_FAILURE_WINDOW = 15 * 60
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,11 @@ class RedisKeys:
     def near_dup_index(self, site_id: int) -> str:
         """Prefix of the MinHash LSH index of comments moderators marked spam on one site."""
         return f"{self.prefix}:neardup:{site_id}"
+
+    def login_failures(self, identity: str) -> str:
+        """Counter of failed moderator sign-ins for one e-mail or IP in the last
+        ``LOGIN_FAILURE_WINDOW`` seconds (``identity`` is hashed by the caller)."""
+        return f"{self.prefix}:login-failures:{identity}"
 
     @property
     def queue_name(self) -> str:
