@@ -12,3 +12,4 @@ REDIS_ERRORS = Counter("saring_redis_errors_total", "Redis operations that faile
 MODEL_SWAPS = Counter("saring_model_swaps_total", "Times this worker switched to another model version")
 MODEL_LOAD_FAILURES = Counter("saring_model_load_failures_total", "Published model versions this worker refused to load")
 MODEL_INFO = Gauge("saring_model_loaded", "1 for the model version this worker serves", ["version"])
+USAGE_WRITE_FAILURES = Counter("saring_usage_write_failures_total", "Usage counter increments the database did not store")

@@ -1,11 +1,13 @@
 """Every Redis key Saring uses, with its time-to-live: the one module that owns key names.
 
 Redis holds only what can be rebuilt or is also kept in the database: the published model bytes
-(every version is also in the ``model_versions`` table), counters (flushed to the database),
-near-duplicate memory, rate/velocity windows, and the RQ queues.
+(every version is also in the ``model_versions`` table), usage counters (also in the database),
+near-duplicate memory, rate/velocity windows, and the RQ queues. Usage counters are written
+through: every increment goes to the ``usage_monthly`` table as well (``service.usage``).
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 #: How long the near-duplicate memory of a moderator's spam mark lasts (seconds): 7 days.
@@ -54,14 +56,16 @@ class RedisKeys:
     def model(self) -> ModelKeys:
         return ModelKeys(self.prefix)
 
-    def usage(self, key_id: int, site_id: int, month: str) -> str:
-        """Hash of per-month counters for one key and site: api_calls, spam, ham, missed_spam, false_positives."""
-        return f"{self.prefix}:usage:{key_id}:{site_id}:{month}"
+    def usage(self, key_id: int, blog: str, month: str) -> str:
+        """Hash of one key's counters for one site (``blog`` URL) and month (``YYYY-MM``): fields
+        api_calls, spam, ham, missed_spam, false_positives (integers; TTL ``USAGE_TTL``). Written
+        through: every increment also goes to the ``usage_monthly`` table (see ``service.usage``)."""
+        digest = hashlib.sha1(blog.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        return f"{self.prefix}:usage:{key_id}:{month}:{digest}"
 
-    @property
-    def usage_dirty(self) -> str:
-        """Set of usage hash keys changed since the last flush to the database."""
-        return f"{self.prefix}:usage:dirty"
+    def usage_total(self, key_id: int, month: str) -> str:
+        """Hash of one key's counters for one month summed over its sites (same fields, same TTL)."""
+        return f"{self.prefix}:usage:{key_id}:{month}:total"
 
     def velocity(self, site_id: int, fingerprint: str) -> str:
         """Counter of identical comments (content + IP) in the last ``VELOCITY_WINDOW`` seconds."""

@@ -208,7 +208,7 @@ class ModelVersion(Base):
 
 
 class UsageMonthly(Base):
-    """Per key, site (``blog``) and month usage counters, flushed from Redis."""
+    """Per key, site (``blog``) and month usage counters (written through with the Redis counters, see ``service.usage``)."""
 
     __tablename__ = "usage_monthly"
 
