@@ -186,7 +186,7 @@ def train(data_dir: Path | None, out: Path, quick: bool) -> None:
 
 
 # Commands that live in their own modules register themselves on ``main``.
-for _name in ("service.cli_users", "service.cli_models", "service.cli_worker"):
+for _name in ("service.cli_users", "service.cli_models", "service.cli_worker", "service.cli_queue"):
     try:
         importlib.import_module(_name).register(main)
     except ModuleNotFoundError as _exc:
