@@ -96,6 +96,7 @@ def check_comment(session: Session, classifier: SpamClassifier, signals: SignalS
         author_email=data.author_email,
         honeypot_filled=bool(data.honeypot_value.strip()),
         repeats=signals.repeats(site.id, data.content, data.user_ip),
+        malformed_ip=bool(data.extra.get("user_ip_malformed")),
     )
     verdict = decide(scored.spam_score, list(scored.reasons), site_thresholds(site, classifier), sig)
     values = asdict(data)

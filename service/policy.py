@@ -11,7 +11,8 @@ Hard rules, in order (the first that applies decides):
    ``akismet-guaranteed-spam@example.com``) → hold with spam_score 1.0 (never ``reject``, so the
    Akismet answer is ``true`` without ``discard``, as the protocol reference advises).
 3. A filled honeypot field → reject (spam_score at least the reject threshold).
-4. Otherwise the score, raised by the extra signals (repeats, near-duplicates of moderator spam).
+4. Otherwise the score, raised by the extra signals (repeats, near-duplicates of moderator spam, a
+   malformed user_ip).
 """
 from __future__ import annotations
 
@@ -45,6 +46,8 @@ class Signals:
             (1 = first time).
         near_duplicate_of: id of a comment moderators marked spam that this one nearly duplicates.
         near_duplicate_similarity: estimated Jaccard similarity to it (0..1).
+        malformed_ip: ``user_ip`` is not an IP address (``200181``: junk some form plugins send);
+            a weak signal that moves the score a tenth of the way towards 1.
     """
 
     user_roles: tuple[str, ...] = ()
@@ -54,6 +57,7 @@ class Signals:
     repeats: int = 1
     near_duplicate_of: str | None = None
     near_duplicate_similarity: float = 0.0
+    malformed_ip: bool = False
 
 
 @dataclass
@@ -84,6 +88,9 @@ def decide(spam_score: float, reasons: list[str], thresholds: Thresholds, signal
         # Each identical resend from the same IP halves the remaining distance to 1.
         score = 1.0 - (1.0 - score) * 0.5 ** (signals.repeats - 1)
         extra.append(f"Same text sent {signals.repeats} times from this IP within seconds")
+    if signals.malformed_ip:
+        score = 1.0 - (1.0 - score) * 0.9
+        extra.append("user_ip is not a valid IP address (weak signal)")
     if signals.near_duplicate_of:
         score = max(score, thresholds.reject if signals.near_duplicate_similarity >= 0.9 else thresholds.hold)
         extra.append(
