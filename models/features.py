@@ -313,7 +313,7 @@ class _CompactVocabularyMixin:
     """
 
     def __getstate__(self) -> dict[str, Any]:
-        state = super().__getstate__()  # type: ignore[misc]
+        state = dict(super().__getstate__())  # type: ignore[misc]  # copy: may be __dict__ itself
         vocab = state.pop("vocabulary_", None)
         if vocab is not None:
             terms = [""] * len(vocab)
