@@ -1,0 +1,124 @@
+"""marshmallow schemas of the queue API (``/api/v1/queue``)."""
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+
+from service.queue import ACTIONS, MAX_BULK, MAX_PER_PAGE, MAX_QUERY_CHARS, MAX_REASON_CHARS, SORTS
+from service.schemas import EventOut
+from service.store.tables import STATUSES
+from service.url_domains import registered_domain
+
+
+class QueueQuery(Schema):
+    """Query string of ``GET /api/v1/queue/comments``. Unknown parameters are refused."""
+
+    class Meta:
+        unknown = RAISE
+
+    status = fields.String(load_default="held", validate=validate.OneOf((*STATUSES, "all")),
+                           metadata={"description": "held (default), accepted, rejected, spam, ham or all"})
+    site = fields.String(load_default=None, metadata={"description": "site id or URL"})
+    min_score = fields.Float(load_default=None, validate=validate.Range(0, 1))
+    max_score = fields.Float(load_default=None, validate=validate.Range(0, 1))
+    since = fields.DateTime(load_default=None, metadata={"description": "created at or after (ISO 8601; UTC if no offset)"})
+    until = fields.DateTime(load_default=None, metadata={"description": "created before (ISO 8601)"})
+    q = fields.String(load_default="", validate=validate.Length(max=MAX_QUERY_CHARS),
+                      metadata={"description": "text in content, author, e-mail, URL or IP"})
+    sort = fields.String(load_default="newest", validate=validate.OneOf(SORTS))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(1, MAX_PER_PAGE))
+
+
+class CountsQuery(Schema):
+    class Meta:
+        unknown = RAISE
+
+    site = fields.String(load_default=None, metadata={"description": "site id or URL"})
+
+
+class QueueCommentOut(Schema):
+    """A comment as moderators see it."""
+
+    id = fields.String()
+    site = fields.Function(lambda c: c.site.url)
+    site_id = fields.Integer()
+    content = fields.String()
+    author = fields.String()
+    author_email = fields.String()
+    author_url = fields.String()
+    author_domain = fields.Function(lambda c: registered_domain(c.author_url))
+    user_ip = fields.String()
+    user_agent = fields.String()
+    referrer = fields.String()
+    permalink = fields.String()
+    comment_type = fields.String()
+    lang = fields.String()
+    decision = fields.String()
+    status = fields.String()
+    spam_score = fields.Float()
+    reasons = fields.List(fields.String())
+    label = fields.Function(lambda c: c.label.label if c.label else None)
+    revision = fields.Integer(metadata={"description": "send it back in expected_revisions"})
+    model_version = fields.String()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class QueueCommentDetailOut(QueueCommentOut):
+    history = fields.List(fields.Nested(EventOut), attribute="events")
+
+
+class QueuePageOut(Schema):
+    items = fields.List(fields.Nested(QueueCommentOut))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+    pages = fields.Integer()
+
+
+class CountsOut(Schema):
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    total = fields.Integer()
+
+
+class ActionIn(Schema):
+    """Body of ``POST /api/v1/queue/actions``."""
+
+    class Meta:
+        unknown = RAISE
+
+    action = fields.String(required=True, validate=validate.OneOf(tuple(ACTIONS)))
+    ids = fields.List(fields.String(validate=validate.Length(1, 64)), required=True,
+                      validate=validate.Length(1, MAX_BULK))
+    expected_revisions = fields.Dict(keys=fields.String(), values=fields.Integer(strict=True), load_default=None,
+                                     metadata={"description": "{comment id: revision you saw}; a different one → 409"})
+    reason = fields.String(load_default="", validate=validate.Length(max=MAX_REASON_CHARS))
+
+    @validates("expected_revisions")
+    def _revisions(self, value, **_kw) -> None:
+        if value and any(v < 1 for v in value.values()):
+            raise ValidationError("revisions are positive integers.")
+
+
+class UndoIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    expected_revision = fields.Integer(strict=True, load_default=None, validate=validate.Range(min=1))
+    reason = fields.String(load_default="", validate=validate.Length(max=MAX_REASON_CHARS))
+
+
+class MovedOut(Schema):
+    id = fields.String(attribute="comment_id")
+    site_id = fields.Integer()
+    from_status = fields.String()
+    to_status = fields.String(metadata={"description": "the comment's status now"})
+    revision = fields.Integer()
+    label = fields.String(allow_none=True)
+    event_id = fields.Integer()
+
+
+class ActionOut(Schema):
+    action = fields.String()
+    moved = fields.List(fields.Nested(MovedOut))
+    webhooks = fields.Function(lambda r: len(r.delivery_ids), metadata={"description": "deliveries recorded"})
