@@ -36,9 +36,11 @@ class Settings:
             kept in ``<home>/secret_key``.
         model_poll_seconds: how often a worker checks Redis for a newly published model (seconds).
         max_content_bytes: largest ``content`` accepted by the JSON API (bytes of UTF-8).
-        akismet_max_content_chars: Akismet comment_content is truncated to this many characters
-            before classification (the full text up to ``akismet_max_body_bytes`` is stored).
-        akismet_max_body_bytes: largest Akismet request body read (bytes); larger bodies are cut.
+        akismet_max_content_chars: Akismet comment_content is truncated to this many characters,
+            classified and stored so (``Comment.content_truncated``; the full length is kept in
+            ``extra["content_chars"]``).
+        akismet_max_body_bytes: largest Akismet request body parsed (bytes); a larger body is read
+            to its end and judged on its beginning (see ``service.akismet.views``).
         akismet_api_host: the host name clients use (``SARING_API_HOST``); a Host header with more
             labels than this carries the key as its left-most label.
         session_cookie_secure: send the moderator session cookie only over HTTPS
