@@ -41,7 +41,9 @@ _STOPWORDS = frozenset(
     he she they for with as by from not no so do if but all can have has just
     di ke dan yang ini itu ya ga gak nya aja juga ada dari untuk dengan dalam saya aku
     kamu kita kami dia mereka tidak bukan sudah udah lagi pada atau jadi kalau kok sih
-    deh dong kan mau bisa""".split()
+    deh dong kan mau bisa our does did also only well too far before after should
+    would could there there's think then than very much more some any one about what
+    when how who which here out up""".split()
 )
 _PUNCT_STRIP = "\"'.,;:!?()[]{}<>*#~`“”‘’…-_/\\|"
 

@@ -119,7 +119,7 @@ SIGNAL_NAMES: list[str] = [
 ]
 
 
-@functools.lru_cache(maxsize=200_000)
+@functools.lru_cache(maxsize=65_536)
 def _signals_row(text: str, author: str, author_url: str, permalink: str) -> tuple[float, ...]:
     """One row of :class:`CommentSignals` (memoised)."""
     links = extract_links(text) if text else []

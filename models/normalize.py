@@ -419,7 +419,7 @@ def _domain_token(domain: str) -> str:
     return "urldom_" + re.sub(r"[^a-z0-9]+", "_", domain.lower()).strip("_")
 
 
-@functools.lru_cache(maxsize=200_000)
+@functools.lru_cache(maxsize=65_536)
 def _normalize_cached(s: str) -> str:
     text = _prepare(s).lower()
     text = _DOT_OBFUSCATION_RE.sub(".", text)
@@ -477,7 +477,7 @@ def normalize_text(s: str) -> str:
 
     Returns:
         Lower-case normalised text; ``""`` for empty input. Results are memoised
-        (LRU, 200k entries), so repeated texts cost a dictionary look-up.
+        (LRU, 65,536 entries), so repeated texts cost a dictionary look-up.
     """
     if not s:
         return ""
