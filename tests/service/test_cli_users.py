@@ -1,0 +1,101 @@
+"""saring users / sites / comments history / webhooks / worker on the command line."""
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from service.cli import main
+
+PASSWORD = "a long enough passphrase"
+
+
+@pytest.fixture
+def cli(test_config, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", test_config["database_url"])
+    monkeypatch.setenv("REDIS_URL", test_config["redis_url"])
+    monkeypatch.setenv("SARING_REDIS_PREFIX", test_config["redis_prefix"])
+    monkeypatch.setenv("SARING_HOME", str(test_config["home"]))
+    runner = CliRunner()
+    assert runner.invoke(main, ["keys", "create", "--site", "https://news.example"]).exit_code == 0
+    return runner
+
+
+def test_users_create_list_sites_token(cli, mod_app, sign_in):
+    r = cli.invoke(main, ["users", "create", "--email", "mod@news.example", "--role", "moderator",
+                          "--site", "https://news.example"], input=PASSWORD + "\n")
+    assert r.exit_code == 0, r.output
+    assert "created moderator mod@news.example" in r.output and "https://news.example" in r.output
+    assert sign_in(mod_app.test_client(), "mod@news.example", PASSWORD).status_code == 302
+    r = cli.invoke(main, ["users", "create", "--email", "mod@news.example", "--role", "moderator"], input=PASSWORD + "\n")
+    assert r.exit_code != 0 and "already exists" in r.output
+    r = cli.invoke(main, ["users", "create", "--email", "x@news.example", "--role", "moderator"], input="short\n")
+    assert r.exit_code != 0 and "at least 10 characters" in r.output
+    r = cli.invoke(main, ["users", "create", "--email", "x@news.example", "--role", "moderator",
+                          "--site", "https://nowhere.example"], input=PASSWORD + "\n")
+    assert r.exit_code != 0 and "no site" in r.output
+    r = cli.invoke(main, ["users", "create", "--email", "admin@news.example", "--role", "admin"], input=PASSWORD + "\n")
+    assert r.exit_code == 0
+    r = cli.invoke(main, ["users", "token", "--email", "admin@news.example"])
+    token = r.output.strip().splitlines()[-1]
+    assert r.exit_code == 0 and token.startswith("srt_")
+    resp = mod_app.test_client().get("/api/v1/queue/counts", headers={"Authorization": f"Bearer {token}"})
+    assert resp.status_code == 200
+    assert cli.invoke(main, ["users", "token", "--email", "mod@news.example"]).exit_code != 0
+    listing = cli.invoke(main, ["users", "list"]).output
+    assert "mod@news.example" in listing and "every site" in listing and PASSWORD not in listing
+    r = cli.invoke(main, ["users", "sites", "--email", "mod@news.example", "--remove", "https://news.example"])
+    assert r.exit_code == 0 and "no sites" in r.output
+    r = cli.invoke(main, ["users", "disable", "--email", "mod@news.example"])
+    assert r.exit_code == 0
+    assert sign_in(mod_app.test_client(), "mod@news.example", PASSWORD).status_code == 401
+
+
+def test_sites_callback_and_thresholds(cli):
+    r = cli.invoke(main, ["sites", "set-callback", "--site", "https://news.example", "--url", "https://news.example/hook"])
+    assert r.exit_code == 0, r.output
+    secret = r.output.strip().splitlines()[-1]
+    assert len(secret) >= 40
+    r = cli.invoke(main, ["sites", "set-callback", "--site", "https://news.example", "--url", "nope"])
+    assert r.exit_code != 0 and "http(s)" in r.output
+    r = cli.invoke(main, ["sites", "thresholds", "--site", "https://news.example", "--hold", "0.6", "--reject", "0.4"])
+    assert r.exit_code != 0
+    r = cli.invoke(main, ["sites", "thresholds", "--site", "https://news.example", "--hold", "0.4", "--reject", "0.9"])
+    assert r.exit_code == 0 and "hold 0.4" in r.output
+    listing = cli.invoke(main, ["sites", "list"]).output
+    assert "https://news.example/hook" in listing and "hold 0.4" in listing and secret not in listing
+    r = cli.invoke(main, ["sites", "set-callback", "--site", "https://news.example", "--clear"])
+    assert r.exit_code == 0 and "removed" in r.output
+    assert cli.invoke(main, ["sites", "set-callback", "--site", "https://unknown.example", "--clear"]).exit_code != 0
+
+
+def test_comment_history_webhooks_and_worker(cli, clean_db, make_comment, make_user):
+    from sqlalchemy import select
+
+    from service import queue
+    from service.store.tables import Site, User
+
+    with clean_db.session() as s:
+        site_id = s.scalar(select(Site.id))
+    cli.invoke(main, ["sites", "set-callback", "--site", "https://news.example", "--url", "http://127.0.0.1:9/hook"])
+    cid = make_comment(site_id)
+    uid = make_user("mod@news.example", "moderator", ["https://news.example"])
+    with clean_db.session() as s:
+        actor = queue.Actor.of(s.get(User, uid))
+        queue.act(s, actor, "spam", [cid])
+        queue.undo(s, actor, cid)
+        queue.act(s, actor, "approve", [cid])
+    r = cli.invoke(main, ["comments", "history", cid])
+    assert r.exit_code == 0
+    lines = r.output.strip().splitlines()
+    assert "status accepted" in lines[0] and "label ham" in lines[0]
+    assert [ln.split()[3] for ln in lines[1:]] == ["decide", "spam", "undo", "approve"]
+    assert "(undone)" in lines[2]
+    assert cli.invoke(main, ["comments", "history", "0" * 32]).exit_code != 0
+    r = cli.invoke(main, ["webhooks", "list"])
+    assert r.output.count("pending") == 3  # recorded, no job enqueued (jobs=None)
+    assert "enqueued 3" in cli.invoke(main, ["webhooks", "sweep"]).output
+    r = cli.invoke(main, ["worker", "--burst"])
+    assert r.exit_code == 0, r.output
+    # nothing listens on port 9: every delivery has an error and waits for its scheduled retry
+    listing = cli.invoke(main, ["webhooks", "list"]).output
+    assert "ConnectError" in listing and "delivered" not in listing
