@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from models.artifact import load_default
+from training.report import render_model_card
 from training.train import run_training
 
 
@@ -31,3 +32,5 @@ def test_quick_training_run(data_dir: Path, tmp_path: Path) -> None:
     scored = clf.score_one({"content": "s l o t  g a c o r  maxwin hari ini di PSTOTO99"})
     assert 0.0 <= scored.spam_score <= 1.0
     assert 1 <= len(scored.reasons) <= 5
+    card = render_model_card(metrics)
+    assert metrics["version"] in card and "QUICK run" in card
