@@ -224,3 +224,43 @@ def test_action_enqueues_the_webhook_job(mod_app, setup, make_site, make_comment
     rt = mod_app.extensions["saring"]
     q = Queue(rt.keys.queue_name, connection=rt.redis)
     assert [j.func_name for j in q.jobs] == ["service.webhooks.deliver"]
+
+
+def test_two_moderators_at_once_against_a_live_server(live_server, mod_app, setup, make_user, make_comment):
+    """Two signed-in moderators (two HTTP sessions, two threads) post an action on the same comment
+    at the same moment, several times: exactly one wins, the other gets 409, one audit event."""
+    import threading
+
+    import httpx
+
+    make_user("second@news.example", "moderator", ["https://news.example"])
+    sessions = []
+    for email in ("mod@news.example", "second@news.example"):
+        http = httpx.Client(base_url=live_server, timeout=30)
+        page = http.get("/moderation/login").text
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        assert http.post("/moderation/login", data={"csrf_token": token, "email": email,
+                                                    "password": "correct horse battery staple"}).status_code == 302
+        csrf = re.search(r'name="csrf-token" content="([^"]+)"', http.get("/moderation/").text).group(1)
+        sessions.append((http, csrf))
+    for round_ in range(8):
+        cid = make_comment(setup["news"], content=f"race {round_}")
+        barrier = threading.Barrier(2)
+        codes: list[int] = []
+
+        def act(http, csrf, action):
+            barrier.wait()
+            r = http.post("/api/v1/queue/actions", json={"action": action, "ids": [cid], "expected_revisions": {cid: 1}},
+                          headers={"X-CSRFToken": csrf})
+            codes.append(r.status_code)
+
+        threads = [threading.Thread(target=act, args=(*sessions[0], "spam")),
+                   threading.Thread(target=act, args=(*sessions[1], "approve"))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert sorted(codes) == [200, 409], (round_, codes)
+        assert count_events(mod_app, cid) == 2
+    for http, _ in sessions:
+        http.close()

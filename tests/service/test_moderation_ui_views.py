@@ -25,7 +25,7 @@ def world(mod_app, make_site, make_user, make_comment):
         "plain": make_comment(news, content="Info slot gacor", author_url="https://www.gacor.co.id/daftar"),
         "foreign": make_comment(other, content="only for other.example moderators"),
     }
-    return ids
+    return {**ids, "news_site": news, "other_site": other}
 
 
 def form_token(html: str) -> str:
@@ -129,7 +129,7 @@ def test_other_sites_comment_is_forbidden(browser, world):
     assert r.status_code == 403 and "do not moderate" in r.get_data(as_text=True)
     r = browser.get("/moderation/comments/" + "0" * 32)
     assert r.status_code == 404
-    r = browser.get("/moderation/?site=2")
+    r = browser.get(f"/moderation/?site={world['other_site']}")
     assert r.status_code == 403
 
 

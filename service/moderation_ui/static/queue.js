@@ -88,6 +88,7 @@
       var row = rowById(id);
       var st = conflicts[id];
       if (row && st) {
+        if (row.dataset.status !== st.status) { setCount(row.dataset.status, -1); setCount(st.status, +1); }
         setRowState(row, { status: st.status, revision: st.revision, label: null, canUndo: false }, false);
         row.classList.add("conflict");
       }
