@@ -244,6 +244,13 @@ class _Explainer:
                         self.char_analyzer = sub.build_analyzer()
 
     def reasons(self, row: sp.csr_matrix, record: pd.Series, spam: bool) -> list[str]:
+        """Up to :data:`MAX_REASONS` sentences for one comment.
+
+        Args:
+            row: the comment's feature row, shape ``(1, n_features)``.
+            record: the comment record (``content`` is used to name words, runs, links).
+            spam: explain spam-ward (top positive) or ham-ward (top negative) features.
+        """
         idx = row.indices
         contrib = row.data.astype(np.float64) * self.w[idx]
         units: dict[tuple[str, str], float] = defaultdict(float)
