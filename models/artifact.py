@@ -144,7 +144,9 @@ def loads(blob: bytes, expected_sha256: str | None = None) -> SpamClassifier:
     if not isinstance(pipeline, Pipeline) or not isinstance(metadata, dict):
         raise ArtifactError("artifact lacks a pipeline or metadata")
     version = make_version(blob, metadata.get("trained_at"))
-    return SpamClassifier(pipeline, metadata, version=version, sha256=digest)
+    clf = SpamClassifier(pipeline, metadata, version=version, sha256=digest)
+    clf.blob = blob
+    return clf
 
 
 def load_default(directory: Path | str | None = None) -> SpamClassifier:

@@ -104,6 +104,8 @@ class SpamClassifier:
         self.metadata: dict[str, Any] = dict(metadata)
         self.version = version
         self.sha256 = sha256
+        #: the artifact bytes this classifier was loaded from (``b""`` when built in memory)
+        self.blob: bytes = b""
         self._explainer: _Explainer | None = None
 
     def __repr__(self) -> str:

@@ -111,6 +111,8 @@ class ModelHolder:
             if trusted is not None and trusted != stored.sha256:
                 raise RegistryError(f"model version {version!r}: digest in Redis differs from the database record")
             clf = loads(stored.blob, expected_sha256=trusted or stored.sha256)
+            if clf.version != version:
+                raise RegistryError(f"published as {version!r} but the artifact's own version is {clf.version!r}")
         except (RegistryError, ArtifactError) as exc:
             self._failed[version] = time.monotonic()
             self.last_error = str(exc)

@@ -36,9 +36,9 @@ class SignalSource:
         key = self.keys.velocity(site_id, fp)
         try:
             pipe = self.client.pipeline(transaction=True)
+            pipe.set(key, 0, ex=VELOCITY_WINDOW, nx=True)  # the window starts with the first copy
             pipe.incr(key)
-            pipe.expire(key, VELOCITY_WINDOW, nx=True)
-            count, _ = pipe.execute()
+            _, count = pipe.execute()
             return int(count)
         except redis.RedisError as exc:
             metrics.REDIS_ERRORS.labels("velocity").inc()

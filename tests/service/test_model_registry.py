@@ -61,9 +61,16 @@ def test_empty_registry_gets_the_shipped_model(app, client):
     assert row is not None and row.version == rt.holder.classifier.version
 
 
-def _retagged(default_model, version: str):
-    meta = dict(default_model.metadata, version=version)
-    return default_model.blob, meta
+def _new_version(clf):
+    """The same pipeline re-serialised with other metadata: a genuinely new artifact and version."""
+    from models.artifact import dumps
+
+    meta = {k: v for k, v in clf.metadata.items() if k not in ("version", "sha256")}
+    meta["trained_at"] = "2026-12-01T00:00:00+00:00"
+    meta["note"] = f"hot-swap test {time.time()}"
+    blob = dumps(clf.pipeline, meta)
+    new = loads(blob)
+    return new.version, blob, new.metadata
 
 
 def test_hot_swap_seen_by_a_second_app_instance(test_config, auth, client, app):
@@ -73,10 +80,8 @@ def test_hot_swap_seen_by_a_second_app_instance(test_config, auth, client, app):
     try:
         rt1, rt2 = app.extensions["saring"], second.extensions["saring"]
         old = rt2.holder.classifier.version
-        clf = rt1.holder.classifier
-        # publish the same model bytes under a new version id: a real publish of a new version
-        new_version = old + "-hotswap"
-        blob, meta = _retagged(clf, new_version)
+        new_version, blob, meta = _new_version(rt1.holder.classifier)
+        assert new_version != old
         model_versions.publish(rt1.db, rt1.registry, new_version, blob, meta, published_by="test")
         started = time.monotonic()
         assert rt2.holder.wait_for(new_version, timeout=5.0), "second instance did not switch within 5 s"
@@ -94,7 +99,7 @@ def test_bad_new_version_is_refused_and_old_keeps_serving(app, client, auth):
     time.sleep(0.5)
     rt.holder.sync()
     assert rt.holder.classifier.version == old
-    assert "broken-version" in (rt.holder.last_error or "") or rt.holder.last_error
+    assert rt.holder.last_error and "artifact" in rt.holder.last_error
     r = client.post("/api/v1/comments", json={"content": "hello"}, headers=auth)
     assert r.status_code == 200 and r.json["model_version"] == old
 
@@ -102,12 +107,13 @@ def test_bad_new_version_is_refused_and_old_keeps_serving(app, client, auth):
 def test_redis_digest_must_match_database_record(app):
     rt = app.extensions["saring"]
     clf = rt.holder.classifier
-    # the database knows this version with the real digest; Redis gets other (valid) bytes under it
-    version = clf.version + "-mismatch"
-    model_versions.publish(rt.db, None, version, clf.blob, dict(clf.metadata))
-    rt.registry.publish(version, clf.blob + b"\x00", {"version": version})
+    # the database knows a new version with its real digest; Redis gets other bytes under that name
+    version, blob, meta = _new_version(clf)
+    model_versions.publish(rt.db, None, version, blob, meta)
+    rt.registry.publish(version, clf.blob, {"version": version})
     rt.holder.sync()
     assert rt.holder.classifier.version == clf.version
+    assert "differs from the database" in rt.holder.last_error
 
 
 def test_requests_never_fail_while_redis_is_down(app, client, auth):
