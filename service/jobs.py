@@ -8,6 +8,7 @@ Jobs run in ``saring worker`` and find the database through ``database()``.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 
 import redis
@@ -48,9 +49,11 @@ def database() -> Database:
     return _database
 
 
-def webhook_job_id(delivery_id: int) -> str:
-    """The RQ job id of one webhook delivery (one live job per delivery)."""
-    return f"webhook-{delivery_id}"
+def webhook_job_id(queue_name: str, delivery_id: int) -> str:
+    """The RQ job id of one webhook delivery (one live job per delivery). RQ job ids are global to
+    the Redis server, so they carry the queue name (which carries ``SARING_REDIS_PREFIX``): two
+    Saring installations on one Redis never mistake each other's deliveries for their own."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", queue_name) + f"-webhook-{delivery_id}"
 
 
 class JobQueue:
@@ -77,7 +80,7 @@ class JobQueue:
         count = 0
         try:
             for delivery_id in delivery_ids:
-                job_id = webhook_job_id(delivery_id)
+                job_id = webhook_job_id(self.queue.name, delivery_id)
                 if self._live(job_id):
                     continue
                 self.queue.enqueue_call(

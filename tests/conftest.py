@@ -78,8 +78,9 @@ def redis_prefix(redis_url):
     yield prefix
     client = connect(redis_url)
     try:
-        for key in client.scan_iter(match=f"{prefix}*", count=1000):
-            client.delete(key)
+        for pattern in (f"{prefix}*", f"rq:*{prefix}*"):  # RQ's own keys carry the queue name
+            for key in client.scan_iter(match=pattern, count=1000):
+                client.delete(key)
     finally:
         client.close()
 

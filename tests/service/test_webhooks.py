@@ -167,3 +167,16 @@ def test_set_callback_validates_and_keeps_secret(clean_db, world):
         site.callback_secret = None
         fresh = webhooks.set_callback(s, site, "https://x.example/hook")
         assert fresh and len(fresh) >= 40
+
+
+def test_job_ids_do_not_collide_between_installations_on_one_redis(world):
+    """RQ job ids are global to a Redis server: delivery 1 of one installation (prefix) must not
+    stop delivery 1 of another from being queued."""
+    other = jobs.JobQueue(world["client"], RedisKeys(world["keys"].prefix + "-other"))
+    try:
+        assert world["jobs"].enqueue_deliveries([1]) == 1
+        assert other.enqueue_deliveries([1]) == 1
+        assert world["jobs"].enqueue_deliveries([1]) == 0  # still queued: not twice
+        assert jobs.webhook_job_id(world["keys"].queue_name, 1) != jobs.webhook_job_id(other.queue.name, 1)
+    finally:
+        other.queue.empty()
