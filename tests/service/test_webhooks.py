@@ -7,7 +7,6 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-import redis
 from rq import SimpleWorker
 
 from service import jobs, metrics, queue, webhooks
@@ -127,7 +126,7 @@ def test_site_that_stays_down_is_marked_failed_then_retried(clean_db, world, rec
 
 
 def test_redis_down_at_enqueue_keeps_the_row_and_the_sweeper_sends_it(clean_db, world, receiver):
-    down = jobs.JobQueue(redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2), world["keys"])
+    down = jobs.JobQueue(connect("redis://127.0.0.1:1/0"), world["keys"])  # nothing listens there
     before = metrics.REDIS_ERRORS.labels("enqueue")._value.get()
     cid = world["comments"][0]
     with clean_db.session() as s:
