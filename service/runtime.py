@@ -35,12 +35,14 @@ class Runtime:
 
     @classmethod
     def create(cls, settings: Settings, load_model: bool = True, background: bool = True) -> "Runtime":
-        """Connect to the database and Redis (starting embedded Redis when ``REDIS_URL`` is unset)
-        and, with ``load_model``, load the current model and start following the registry."""
+        """Connect to the database and Redis (starting embedded Redis when ``REDIS_URL`` is unset),
+        apply pending migrations to a SQLite database, and, with ``load_model``, load the current model and start following the registry."""
         url = settings.redis_url or embedded_url(settings.home)
         client = connect(url)
         keys = RedisKeys(settings.redis_prefix)
         db = Database(settings.database_url)
+        if db.is_sqlite:
+            db.upgrade()  # the embedded default migrates itself; PostgreSQL: `saring db upgrade` / `saring serve`
         registry = ModelRegistry(client, keys.model)
         rt = cls(settings, db, client, url, keys, registry, SignalSource(client, keys))
         if load_model:
