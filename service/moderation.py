@@ -66,6 +66,35 @@ class CommentData:
         }
 
 
+def classifier_input(classifier: SpamClassifier, data: CommentData) -> dict[str, str]:
+    """The record ``classifier`` scores for ``data``: ``data.classifier_record()`` with
+    ``comment_type`` emptied when the model never saw that type in training.
+
+    Why: the model's metadata tokens include ``ctype_<comment_type or none>``; a model trained on
+    rows without a comment type knows only ``ctype_none``, and for it any other type (WordPress
+    always sends ``comment``) would drop that always-present token and shift every score towards
+    spam. A type the model has learned (``ctype_<type>`` in its vocabulary) is passed unchanged.
+    """
+    record = data.classifier_record()
+    ctype = record["comment_type"].strip().lower().replace(" ", "_")
+    if ctype and f"ctype_{ctype}" not in _meta_vocabulary(classifier):
+        record["comment_type"] = ""
+    return record
+
+
+def _meta_vocabulary(classifier: SpamClassifier) -> frozenset[str]:
+    """Metadata tokens the model learned (empty when it has no metadata-token step)."""
+    cached = getattr(classifier, "_saring_meta_vocabulary", None)
+    if cached is None:
+        try:
+            step = classifier.pipeline.named_steps["features"].named_transformers_["metatok"]
+            cached = frozenset(step.named_steps["vec"].vocabulary_)
+        except (AttributeError, KeyError):
+            cached = frozenset()
+        classifier._saring_meta_vocabulary = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def site_thresholds(site: Site, classifier: SpamClassifier) -> Thresholds:
     """The site's own thresholds where set, else the model's validated defaults."""
     default = classifier.metadata.get("thresholds", {})
@@ -89,7 +118,7 @@ def check_comment(session: Session, classifier: SpamClassifier, signals: SignalS
     Raises SQLAlchemy errors when the database fails (nothing is stored then).
     """
     started = time.perf_counter()
-    scored = classifier.score_one(data.classifier_record())
+    scored = classifier.score_one(classifier_input(classifier, data))
     sig = Signals(
         user_roles=tuple(r.strip().lower() for r in data.user_role if r.strip()),
         author=data.author,

@@ -1,0 +1,187 @@
+"""Akismet request bodies: ``application/x-www-form-urlencoded`` read with a size limit and decoded
+with a charset fallback that never fails (plain Python, no Flask).
+
+Decoding order for every value (reference section 1): the ``charset`` parameter of Content-Type, then
+the ``blog_charset`` field, then UTF-8, then Latin-1 as the last resort (Latin-1 maps every byte, so
+decoding cannot fail). ``ISO-8859-1``/``latin1``/``US-ASCII`` labels are read as Windows-1252, as
+browsers do (WHATWG Encoding Standard), because Latin-1 blogs really send Windows-1252 bytes such as
+``%93`` for a curly quote. Both ``+`` and ``%20`` mean a space.
+"""
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass, field
+from typing import BinaryIO, Iterable
+from urllib.parse import unquote_to_bytes
+
+#: Size of one read from the request stream (bytes).
+CHUNK_BYTES = 64 * 1024
+
+#: Charset labels read as Windows-1252 (WHATWG Encoding Standard, "windows-1252" labels).
+_WINDOWS_1252_LABELS = frozenset({"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii",
+                                  "iso_8859-1", "cp819", "ibm819", "windows-1252", "cp1252", "x-cp1252"})
+
+
+@dataclass
+class BodyRead:
+    """What was read from a request body.
+
+    Attributes:
+        data: the first ``limit`` bytes (all of the body when it fits).
+        total_bytes: bytes received in all (read and discarded included).
+        truncated: the body was longer than ``limit``; ``data`` is its beginning.
+        complete: the whole body was received (False only past ``drain_limit``: then the
+            connection must be closed after the answer).
+    """
+
+    data: bytes
+    total_bytes: int
+    truncated: bool
+    complete: bool
+
+
+def read_body(stream: BinaryIO, limit: int, drain_limit: int, content_length: int | None = None) -> BodyRead:
+    """Read at most ``limit`` bytes of a body and discard the rest up to ``drain_limit`` bytes.
+
+    Discarding (rather than leaving unread) what lies past ``limit`` lets the server answer on an
+    intact connection instead of resetting it while the client is still sending.
+
+    Args:
+        stream: the request's input stream (e.g. ``wsgi.input``), read until EOF or
+            ``content_length`` bytes.
+        limit: bytes kept (``Settings.akismet_max_body_bytes``).
+        drain_limit: bytes received at most (kept + discarded), ``>= limit``.
+        content_length: the Content-Length header when the client sent one.
+    """
+    kept = bytearray()
+    total = 0
+    eof = False
+    while total < drain_limit and (content_length is None or total < content_length):
+        size = min(CHUNK_BYTES, drain_limit - total)
+        if content_length is not None:
+            size = min(size, content_length - total)
+        chunk = stream.read(size)
+        if not chunk:
+            eof = True
+            break
+        total += len(chunk)
+        room = limit - len(kept)
+        if room > 0:
+            kept += chunk[:room]
+    complete = eof or (content_length is not None and total >= content_length)
+    return BodyRead(bytes(kept), total, total > limit, complete)
+
+
+def normalize_charset(label: str | None) -> str | None:
+    """A Python codec name for a charset label (``"ISO-8859-1"`` → ``"cp1252"``), or ``None`` for an
+    empty or unknown label."""
+    if not label:
+        return None
+    label = label.strip().strip('"').strip("'").lower()
+    if not label:
+        return None
+    if label in _WINDOWS_1252_LABELS:
+        return "cp1252"
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+@dataclass
+class AkismetForm:
+    """Decoded form fields in the order they were sent (a name may repeat).
+
+    Attributes:
+        pairs: ``(name, value)`` pairs, both ``str``.
+        charsets: the codec that decoded each value, by field name (for diagnostics).
+        truncated: the body was cut at the size limit; the last field may be partial (only a
+            partial ``comment_content`` is kept).
+        body_bytes: size of the whole body in bytes.
+    """
+
+    pairs: list[tuple[str, str]] = field(default_factory=list)
+    charsets: dict[str, str] = field(default_factory=dict)
+    truncated: bool = False
+    body_bytes: int = 0
+
+    def get(self, name: str, default: str = "") -> str:
+        """The first value of ``name`` (``default`` when absent)."""
+        for key, value in self.pairs:
+            if key == name:
+                return value
+        return default
+
+    def getlist(self, name: str) -> list[str]:
+        """Every value of ``name``, in order."""
+        return [value for key, value in self.pairs if key == name]
+
+    def __contains__(self, name: object) -> bool:
+        return any(key == name for key, _ in self.pairs)
+
+    def names(self) -> list[str]:
+        """Distinct field names in order of first appearance."""
+        return list(dict.fromkeys(key for key, _ in self.pairs))
+
+
+def _split(raw: bytes, truncated: bool) -> Iterable[tuple[bytes, bytes, bool]]:
+    """``(name, value, partial)`` byte pairs, still percent-encoded."""
+    parts = raw.split(b"&") if raw else []
+    for i, part in enumerate(parts):
+        if not part:
+            continue
+        name, _, value = part.partition(b"=")
+        yield name, value, truncated and i == len(parts) - 1
+
+
+def _unquote(value: bytes, partial: bool) -> bytes:
+    if partial:
+        # a cut inside "%XX" leaves "%" or "%X" at the end: drop it
+        if value.endswith(b"%"):
+            value = value[:-1]
+        elif len(value) >= 2 and value[-2:-1] == b"%":
+            value = value[:-2]
+    return unquote_to_bytes(value.replace(b"+", b" "))
+
+
+def decode_value(value: bytes, charsets: list[str]) -> tuple[str, str]:
+    """Decode ``value`` with the first codec in ``charsets`` that decodes it strictly, else Latin-1.
+
+    Returns ``(text, codec_name)``; never raises.
+    """
+    for name in charsets:
+        try:
+            return value.decode(name), name
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return value.decode("latin-1"), "latin-1"
+
+
+def parse_form(raw: bytes, content_type_charset: str | None = None, truncated: bool = False,
+               body_bytes: int | None = None) -> AkismetForm:
+    """Parse an urlencoded body (or query string) into an ``AkismetForm``; never raises.
+
+    Args:
+        raw: the body bytes (``application/x-www-form-urlencoded``).
+        content_type_charset: the ``charset`` parameter of the request's Content-Type, if any.
+        truncated: ``raw`` is the beginning of a longer body; its last field is partial and is
+            kept only when it is ``comment_content``.
+        body_bytes: size of the whole body (default ``len(raw)``).
+    """
+    items = []
+    for name_b, value_b, partial in _split(raw, truncated):
+        name = decode_value(_unquote(name_b, False), ["utf-8"])[0].strip()
+        if partial and name != "comment_content":
+            continue
+        items.append((name, _unquote(value_b, partial)))
+    blog_charset = next((v for n, v in items if n == "blog_charset"), b"")
+    order = [normalize_charset(content_type_charset),
+             normalize_charset(blog_charset.decode("latin-1")), "utf-8"]
+    chain = list(dict.fromkeys(c for c in order if c))
+    form = AkismetForm(truncated=truncated, body_bytes=len(raw) if body_bytes is None else body_bytes)
+    for name, value in items:
+        text, used = decode_value(value, chain)
+        form.pairs.append((name, text))
+        if used != chain[0] and name not in form.charsets:
+            form.charsets[name] = used
+    return form

@@ -1,0 +1,166 @@
+"""The Akismet blueprint: ``/1.1/*`` and ``/1.2/*`` (thin: read the request, call
+``service.akismet.calls``, answer with ``service.akismet.responses``).
+
+Every route accepts every method so that a GET on a 1.1 endpoint is answered ``invalid`` (status 200)
+instead of 405; unknown ``/1.1/…`` and ``/1.2/…`` paths are answered ``invalid`` too. All errors are
+mapped here, in one place, to Akismet's ``invalid`` + ``X-akismet-debug-help``: input and key problems
+with status 200 (as Akismet does), an internal failure (database down) with 503, so a client retries
+instead of taking it for a bad key.
+
+Bodies: up to ``Settings.akismet_max_body_bytes`` are read and parsed; a longer body is read to its end
+(up to ``DRAIN_FACTOR`` times that limit, so the connection is not reset while the client is still
+sending), its beginning is parsed, and the comment is judged on its truncated content.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from flask import Blueprint, Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
+
+from service.akismet import calls, responses
+from service.akismet.form import AkismetForm, parse_form, read_body
+from service.api.helpers import db_session, runtime
+from service.errors import SaringError
+
+log = logging.getLogger(__name__)
+
+#: A body longer than ``akismet_max_body_bytes`` is received up to this many times that limit.
+DRAIN_FACTOR = 4
+ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+bp = Blueprint("akismet", __name__)
+
+
+def register(app: Flask, api: object) -> None:
+    """Register the blueprint (called by ``service.app.create_app``) and exempt it from CSRF
+    protection (Akismet clients authenticate with their key, not a session)."""
+    app.register_blueprint(bp)
+    if app.extensions.get("csrf") is not None:
+        app.extensions["csrf"].exempt(bp)
+
+    @app.before_request  # for CSRF protection set up after this blueprint
+    def _exempt_from_csrf() -> None:
+        csrf = app.extensions.get("csrf")
+        if csrf is not None and bp not in getattr(csrf, "_exempt_blueprints", ()):
+            csrf.exempt(bp)
+
+
+def _akismet_request() -> calls.AkismetRequest:
+    """The decoded request (read once per request)."""
+    if "akismet_request" not in g:
+        settings = runtime().settings
+        limit = settings.akismet_max_body_bytes
+        if request.mimetype == "multipart/form-data":  # no Akismet client sends it; werkzeug parses it
+            request.max_content_length = limit  # larger: 413, answered invalid
+            form = AkismetForm([(k, v) for k, vs in request.form.lists() for v in vs])
+        else:
+            request.max_content_length = None  # we bound the read ourselves (see read_body)
+            body = read_body(request.environ["wsgi.input"], limit, limit * DRAIN_FACTOR, request.content_length)
+            g.akismet_body_complete = body.complete
+            form = parse_form(body.data, request.mimetype_params.get("charset"), truncated=body.truncated,
+                              body_bytes=body.total_bytes)
+        query = parse_form(request.query_string, request.mimetype_params.get("charset"))
+        g.akismet_request = calls.AkismetRequest(form, query, request.host, request.method)
+    return g.akismet_request
+
+
+@bp.after_request
+def _close_if_unread(response: Response) -> Response:
+    if not g.get("akismet_body_complete", True):
+        response.headers["Connection"] = "close"
+    return response
+
+
+def _endpoint(rule: str, name: str, methods: list[str] | None = None) -> Callable:
+    def wrap(fn: Callable[[], Response]) -> Callable[[], Response]:
+        bp.add_url_rule(rule, name, fn, methods=methods or ALL_METHODS)
+        return fn
+    return wrap
+
+
+@_endpoint("/1.1/verify-key", "verify_key")
+def verify_key() -> Response:
+    calls.verify_key(runtime(), db_session(), _akismet_request())
+    return responses.plain("valid")
+
+
+@_endpoint("/1.1/comment-check", "comment_check")
+def comment_check() -> Response:
+    comment = calls.comment_check(runtime(), db_session(), _akismet_request())
+    body, headers = calls.decision_answer(comment.decision)
+    return responses.plain(body, {**headers, "X-akismet-guid": comment.id})
+
+
+@_endpoint("/1.1/submit-spam", "submit_spam")
+def submit_spam() -> Response:
+    calls.submit(runtime(), db_session(), _akismet_request(), "spam")
+    return responses.plain(calls.THANKS)
+
+
+@_endpoint("/1.1/submit-ham", "submit_ham")
+def submit_ham() -> Response:
+    calls.submit(runtime(), db_session(), _akismet_request(), "ham")
+    return responses.plain(calls.THANKS)
+
+
+@_endpoint("/1.2/key-sites", "key_sites")
+def key_sites() -> Response:
+    return responses.key_sites(calls.key_sites_report(runtime(), db_session(), _akismet_request()))
+
+
+@_endpoint("/1.2/usage-limit", "usage_limit")
+def usage_limit() -> Response:
+    return responses.json_answer(calls.usage_limit(runtime(), db_session(), _akismet_request()))
+
+
+@_endpoint("/1.1/get-stats", "get_stats")
+def get_stats() -> Response:
+    return responses.json_answer(calls.site_stats(runtime(), db_session(), _akismet_request()))
+
+
+@_endpoint("/1.2/get-key-stats", "get_key_stats")
+def get_key_stats() -> Response:
+    return responses.json_answer(calls.key_stats(runtime(), db_session(), _akismet_request()))
+
+
+@_endpoint("/1.1/get-subscription", "get_subscription")
+def get_subscription() -> Response:
+    return responses.json_answer(calls.subscription(runtime(), db_session(), _akismet_request()))
+
+
+@_endpoint("/1.1/deactivate", "deactivate")
+def deactivate() -> Response:
+    return responses.plain(calls.deactivate(runtime(), db_session(), _akismet_request()))
+
+
+@_endpoint("/1.1/<path:rest>", "unknown_11")
+@_endpoint("/1.2/<path:rest>", "unknown_12")
+def unknown(rest: str) -> Response:
+    _akismet_request()  # read the body: answer on an intact connection
+    return responses.invalid(f"Unknown endpoint {request.path!r}; this server implements verify-key, "
+                             "comment-check, submit-spam, submit-ham, key-sites and usage-limit")
+
+
+@bp.errorhandler(SaringError)
+def _invalid(exc: SaringError) -> Response:
+    """Every input and key problem → 200 ``invalid`` + ``X-akismet-debug-help``."""
+    return responses.invalid(exc.message)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> Response:
+    return responses.invalid(f"{exc.code} {exc.name}: {exc.description}")
+
+
+@bp.errorhandler(Exception)
+def _unexpected(exc: Exception) -> Response:
+    """An internal failure (database down): logged; 503 ``invalid`` so clients retry (WordPress
+    holds the comment and rechecks it later) rather than reading it as a verdict."""
+    log.exception("Akismet %s %s failed", request.method, request.path)
+    db = g.get("db_session")
+    if db is not None:
+        db.rollback()
+    return responses.invalid("Temporary server error (logged); retry later", status=503,
+                             headers={"Retry-After": "30", "X-akismet-error": "temporary server error"})
