@@ -20,6 +20,7 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from models.normalize import (
+    MAX_TEXT_CHARS,
     extract_links,
     find_spaced_runs,
     lookalike_stats,
@@ -122,15 +123,17 @@ SIGNAL_NAMES: list[str] = [
 @functools.lru_cache(maxsize=65_536)
 def _signals_row(text: str, author: str, author_url: str, permalink: str) -> tuple[float, ...]:
     """One row of :class:`CommentSignals` (memoised)."""
+    length = len(text)
+    text = text[:MAX_TEXT_CHARS]  # bound the work on adversarially long input
     links = extract_links(text) if text else []
     n_alnum, n_look, n_non_ascii = lookalike_stats(text)
-    nonspace = sum(1 for c in text if not c.isspace())
-    letters = sum(1 for c in text if c.isalpha())
-    upper = sum(1 for c in text if c.isupper())
-    digits = sum(1 for c in text if c.isdigit())
+    nonspace = len(text) - sum(map(str.isspace, text))
+    letters = sum(map(str.isalpha, text))
+    upper = sum(map(str.isupper, text))
+    digits = sum(map(str.isdigit, text))
     spaced = len(find_spaced_runs(text)) if text else 0
     norm = normalize_text(text)
-    a_alnum, a_look, _ = lookalike_stats(author)
+    a_alnum, a_look, _ = lookalike_stats(author[:1000])
     adom = registered_domain(author_url) if author_url else ""
     pdom = registered_domain(permalink) if permalink else ""
     return (
@@ -141,7 +144,7 @@ def _signals_row(text: str, author: str, author_url: str, permalink: str) -> tup
         float(np.log1p(spaced)),
         digits / nonspace if nonspace else 0.0,
         upper / letters if letters else 0.0,
-        float(np.log1p(len(text))),
+        float(np.log1p(length)),
         float("phonex" in norm),
         a_look / a_alnum if a_alnum else 0.0,
         float(bool(author_url.strip())),

@@ -101,7 +101,7 @@ _INVISIBLE_RE = re.compile(
     "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
     "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]"
 )
-_TAG_A_RE = re.compile(r"""<a\s[^>]*?href\s*=\s*["']?([^"'\s>]+)[^>]*>""", re.I)
+_TAG_A_RE = re.compile(r"""<a\s[^>]{0,200}?href\s*=\s*["']?([^"'\s>]{1,2000})[^>]{0,200}>""", re.I)
 _TAG_BR_RE = re.compile(r"<\s*(br|p|div|li)\b[^>]*>", re.I)
 _TAG_RE = re.compile(r"</?[a-zA-Z][^>]{0,300}>")
 _WS_RE = re.compile(r"\s+")
@@ -111,10 +111,10 @@ _DOT_OBFUSCATION_RE = re.compile(
     r"(?<=[a-z0-9])\s*(?:\(\s*dot\s*\)|\[\s*(?:dot|\.)\s*\]|\{\s*dot\s*\}|\s\.\s|\s\.|\.\s| dot )\s*"
     r"(?=(?:com|net|org|co|id|me|ly|io|info|biz|xyz|site|online|vip|top|club|link|live|asia|pro)\b)"
 )
-_EMAIL_RE = re.compile(r"\b[\w.+-]+@([a-z0-9-]+(?:\.[a-z0-9-]+)+)\b")
+_EMAIL_RE = re.compile(r"\b[\w.+-]{1,64}@([a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,8})\b")
 _URL_RE = re.compile(
     r"""(?:(?:https?|hxxps?|ftp)://|www\.)[^\s<>"'`]+"""  # explicit links
-    r"""|\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,12}(?:/[^\s<>"'`]*)?""",  # bare
+    r"""|\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,8}[a-z]{2,12}\b(?:/[^\s<>"'`]*)?""",  # bare
 )
 _PHONE_RE = re.compile(r"(?<!\w)\+?\d(?:[\d\s.-]{7,16})\d(?!\w)")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"})
@@ -206,8 +206,16 @@ def _link_matches(text: str) -> list[tuple[re.Match[str], LinkInfo]]:
     return out
 
 
+#: Only the first this many characters of a comment are analysed (bounds the work an
+#: adversarial megabyte comment can cause; the longest training comment has ~3,000).
+MAX_TEXT_CHARS = 10_000
+
+
+@functools.lru_cache(maxsize=4096)
 def _prepare(text: str) -> str:
-    """HTML unescape/strip, invisible-character removal, NFKC, look-alike folding."""
+    """Truncation to :data:`MAX_TEXT_CHARS`, HTML unescape/strip, invisible-character
+    removal, NFKC, look-alike folding."""
+    text = text[:MAX_TEXT_CHARS]
     if "&" in text:
         text = html.unescape(text)
     if "<" in text:
@@ -239,9 +247,14 @@ def extract_links(text: str) -> list[LinkInfo]:
     Returns:
         One :class:`LinkInfo` per link, in order of appearance.
     """
+    return list(_extract_links_cached(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _extract_links_cached(text: str) -> tuple[LinkInfo, ...]:
     prepared = _DOT_OBFUSCATION_RE.sub(".", _prepare(text).lower())
     prepared = _EMAIL_RE.sub(" ", prepared)
-    return [info for _, info in _link_matches(prepared)]
+    return tuple(info for _, info in _link_matches(prepared))
 
 
 # --------------------------------------------------------------------------- letters
@@ -267,6 +280,7 @@ def lookalike_stats(text: str) -> tuple[int, int, int]:
         ``(n_alnum, n_lookalike, n_non_ascii)``: number of alphanumeric characters,
         of look-alike characters, and of non-ASCII non-space characters (emoji count).
     """
+    text = text[:MAX_TEXT_CHARS]
     n_alnum = n_look = n_non_ascii = 0
     latin = other = 0
     script_words: list[int] = []

@@ -127,6 +127,9 @@ def check_comment(session: Session, classifier: SpamClassifier, signals: SignalS
         repeats=signals.repeats(site.id, data.content, data.user_ip),
         malformed_ip=bool(data.extra.get("user_ip_malformed")),
     )
+    near = signals.near_duplicate(site.id, data.content)
+    if near is not None:
+        sig.near_duplicate_of, sig.near_duplicate_similarity = near.comment_id, near.similarity
     verdict = decide(scored.spam_score, list(scored.reasons), site_thresholds(site, classifier), sig)
     values = asdict(data)
     comment = Comment(

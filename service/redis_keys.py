@@ -75,6 +75,15 @@ class RedisKeys:
         """Prefix of the MinHash LSH index of comments moderators marked spam on one site."""
         return f"{self.prefix}:neardup:{site_id}"
 
+    def near_dup_band(self, site_id: int, band: int, bucket: str) -> str:
+        """Set of ids of spam-labelled comments of one site whose MinHash band ``band`` hashes to
+        ``bucket`` (TTL ``NEAR_DUP_TTL``; see ``service.near_duplicates``)."""
+        return f"{self.near_dup_index(site_id)}:b:{band}:{bucket}"
+
+    def near_dup_signature(self, site_id: int, comment_id: str) -> str:
+        """Bytes of the MinHash signature of one spam-labelled comment (TTL ``NEAR_DUP_TTL``)."""
+        return f"{self.near_dup_index(site_id)}:sig:{comment_id}"
+
     def login_failures(self, identity: str) -> str:
         """Counter of failed moderator sign-ins for one e-mail or IP in the last
         ``LOGIN_FAILURE_WINDOW`` seconds (``identity`` is hashed by the caller)."""

@@ -11,6 +11,7 @@ import redis
 
 from models.registry import ModelRegistry
 from service.config import Settings
+from service import near_duplicates
 from service.model_holder import ModelHolder
 from service.redis_conn import connect, embedded_url
 from service.redis_keys import RedisKeys
@@ -45,6 +46,7 @@ class Runtime:
             db.upgrade()  # the embedded default migrates itself; PostgreSQL: `saring db upgrade` / `saring serve`
         registry = ModelRegistry(client, keys.model)
         rt = cls(settings, db, client, url, keys, registry, SignalSource(client, keys))
+        near_duplicates.watch(db.engine, rt.signals.near_dups)
         if load_model:
             rt.holder = ModelHolder(registry, db, settings.model_poll_seconds).start(background=background)
         return rt
@@ -58,4 +60,5 @@ class Runtime:
     def close(self) -> None:
         if self.holder is not None:
             self.holder.stop()
+        near_duplicates.unwatch(self.db.engine)
         self.db.dispose()

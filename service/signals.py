@@ -10,6 +10,7 @@ import logging
 import redis
 
 from service import metrics
+from service.near_duplicates import NearDuplicate, NearDuplicateMemory
 from service.redis_keys import VELOCITY_WINDOW, RedisKeys
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,19 @@ class SignalSource:
     def __init__(self, client: redis.Redis, keys: RedisKeys) -> None:
         self.client = client
         self.keys = keys
+        self._near_dups = NearDuplicateMemory(client, keys)
+
+    @property
+    def near_dups(self) -> NearDuplicateMemory:
+        """The memory of comments labelled spam, per site (``service.near_duplicates``), on this
+        source's Redis client."""
+        self._near_dups.client = self.client
+        return self._near_dups
+
+    def near_duplicate(self, site_id: int, content: str) -> NearDuplicate | None:
+        """The comment of ``site_id`` labelled spam in the last days that ``content`` nearly
+        duplicates, or ``None`` (also when Redis is unreachable)."""
+        return self.near_dups.lookup(site_id, content)
 
     def repeats(self, site_id: int, content: str, user_ip: str) -> int:
         """How many times (this one included) ``content`` came from ``user_ip`` to this site in the

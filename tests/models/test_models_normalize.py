@@ -128,3 +128,20 @@ def test_registered_domain_is_offline(monkeypatch: pytest.MonkeyPatch) -> None:
     registered_domain.cache_clear()
     assert registered_domain("https://sub.brand-new-host.co.uk/x") == "brand-new-host.co.uk"
     assert registered_domain("localhost") == ""
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["a." * 20000, "<a href=" * 10000, "s.l." * 10000, "a-" * 20000 + "@", "www." * 10000, "x (dot) " * 10000, "a" * 1_000_000],
+    ids=["dots", "tags", "punct-spaced", "email", "www", "dot-word", "megabyte"],
+)
+def test_pathological_input_is_bounded(raw: str) -> None:
+    """Regexes are bounded and input is truncated: no quadratic blow-up (ReDoS)."""
+    import time
+
+    t0 = time.perf_counter()
+    normalize_text(raw)
+    extract_links(raw)
+    find_spaced_runs(raw)
+    lookalike_stats(raw)
+    assert time.perf_counter() - t0 < 2.0

@@ -1,0 +1,165 @@
+"""service.near_duplicates: the Redis memory of comments labelled spam (MinHash LSH, per site, TTL),
+the label hooks (queue actions, any ``service.labels`` caller) and the effect on new comments."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from service import labels, near_duplicates, queue
+from service.metrics import REDIS_ERRORS
+from service.near_duplicates import NearDuplicateMemory, signature, similarity
+from service.redis_conn import connect
+from service.redis_keys import NEAR_DUP_TTL, RedisKeys
+from service.store.db import session_scope
+from service.store.tables import Comment, User
+
+SPAM = "Great article about the new bridge in our town, thanks for sharing the photos of it"
+VARIANT = "Great article about the new bridge in our town! Thanks for sharing the photos of it :)"
+OTHER = "I love this song so much, it reminds me of summer 2012 with my friends"
+
+
+@pytest.fixture
+def memory(redis_url, redis_prefix):
+    return NearDuplicateMemory(connect(redis_url), RedisKeys(redis_prefix))
+
+
+def test_signature_similarity_of_variants_and_unrelated_text():
+    a, b, c = signature(SPAM), signature(VARIANT), signature(OTHER)
+    assert a is not None and a.shape == (near_duplicates.NUM_PERM,)
+    assert similarity(a, b) >= 0.7
+    assert similarity(a, c) < 0.3
+    assert signature("thank you!") is None  # too short to be a pattern
+
+
+def test_remember_lookup_is_per_site_and_expires(memory, redis_prefix):
+    assert memory.lookup(1, VARIANT) is None
+    assert memory.remember(1, "c1", SPAM)
+    found = memory.lookup(1, VARIANT)
+    assert found is not None and found.comment_id == "c1" and found.similarity >= 0.7
+    assert memory.lookup(1, OTHER) is None
+    assert memory.lookup(2, VARIANT) is None  # another site never sees it
+    keys = list(memory.client.scan_iter(match=f"{redis_prefix}:neardup:1:*"))
+    assert len(keys) == near_duplicates.BANDS + 1
+    ttls = [memory.client.ttl(k) for k in keys]
+    assert all(0 < t <= NEAR_DUP_TTL for t in ttls)
+
+
+def test_forget_and_clear_similar(memory):
+    memory.remember(1, "c1", SPAM)
+    memory.remember(1, "c2", OTHER)
+    assert memory.clear_similar(1, VARIANT) == ["c1"]
+    assert memory.lookup(1, SPAM) is None
+    assert memory.lookup(1, OTHER).comment_id == "c2"
+    assert memory.forget(1, "c2") is True
+    assert memory.forget(1, "c2") is False
+    assert memory.lookup(1, OTHER) is None
+
+
+def test_fails_open_when_redis_is_down():
+    dead = NearDuplicateMemory(connect("redis://127.0.0.1:1/0"), RedisKeys("x"))
+    before = REDIS_ERRORS.labels("near_dup_lookup")._value.get()
+    assert dead.remember(1, "c1", SPAM) is False
+    assert dead.lookup(1, SPAM) is None
+    assert dead.clear_similar(1, SPAM) == []
+    assert REDIS_ERRORS.labels("near_dup_lookup")._value.get() == before + 1
+
+
+def _admin(app, make_user) -> queue.Actor:
+    uid = make_user("admin@saring.test", "admin")
+    with session_scope(app.extensions["saring"].db) as s:
+        return queue.Actor.of(s.get(User, uid))
+
+
+def _post(client, auth, text):
+    r = client.post("/api/v1/comments", json={"content": text, "author": "Budi", "user_ip": "192.0.2.7"},
+                    headers=auth)
+    assert r.status_code == 200, r.json
+    return r.json
+
+
+def test_moderator_spam_mark_holds_near_duplicates_at_once_and_ham_clears(app, client, auth, make_user):
+    rt = app.extensions["saring"]
+    actor = _admin(app, make_user)
+    first = _post(client, auth, SPAM)
+    assert first["decision"] == "accept"  # the model alone finds nothing wrong with it
+    with rt.db.session() as s:
+        queue.act(s, actor, "spam", [first["id"]])
+
+    again = _post(client, auth, VARIANT)
+    print("near-duplicate after spam mark:", again["decision"], again["spam_score"], again["reasons"][:1])
+    assert again["decision"] in ("hold", "reject")
+    assert any("Nearly the same as a comment moderators marked spam" in r for r in again["reasons"])
+    assert _post(client, auth, OTHER)["decision"] == "accept"
+
+    # the moderator approves the held near-duplicate: that text is fine, the memory is cleared
+    with rt.db.session() as s:
+        queue.act(s, actor, "approve", [again["id"]])
+    assert rt.signals.near_duplicate(app_site_id(app), SPAM) is None
+    assert _post(client, auth, VARIANT + " Really")["decision"] == "accept"
+
+
+def app_site_id(app) -> int:
+    with app.extensions["saring"].db.session() as s:
+        return s.scalar(select(Comment.site_id).limit(1))
+
+
+def test_undo_of_spam_mark_forgets(app, client, auth, make_user):
+    rt = app.extensions["saring"]
+    actor = _admin(app, make_user)
+    first = _post(client, auth, SPAM)
+    with rt.db.session() as s:
+        queue.act(s, actor, "spam", [first["id"]])
+    site = app_site_id(app)
+    assert rt.signals.near_duplicate(site, VARIANT).comment_id == first["id"]
+    with rt.db.session() as s:
+        queue.undo(s, actor, first["id"])
+    assert rt.signals.near_duplicate(site, VARIANT) is None
+
+
+def test_any_committed_label_counts_and_a_rolled_back_one_does_not(app, client, auth):
+    """Site reports (Akismet submit-spam) record labels through ``service.labels`` too."""
+    rt = app.extensions["saring"]
+    first = _post(client, auth, SPAM)
+    site = app_site_id(app)
+    with rt.db.session() as s:
+        labels.record_label(s, s.get(Comment, first["id"]), "spam", "akismet", "key abcd…")
+        s.flush()
+        s.rollback()
+    assert rt.signals.near_duplicate(site, VARIANT) is None
+    with rt.db.session() as s:
+        labels.record_label(s, s.get(Comment, first["id"]), "spam", "akismet", "key abcd…")
+        s.commit()
+    assert rt.signals.near_duplicate(site, VARIANT).comment_id == first["id"]
+    with rt.db.session() as s:
+        labels.record_label(s, s.get(Comment, first["id"]), "ham", "akismet", "key abcd…")
+        s.commit()
+    assert rt.signals.near_duplicate(site, VARIANT) is None
+
+
+def test_rebuild_from_database_labels(app, client, auth, redis_url, redis_prefix):
+    rt = app.extensions["saring"]
+    first = _post(client, auth, SPAM)
+    with rt.db.session() as s:
+        labels.record_label(s, s.get(Comment, first["id"]), "spam", "moderator", "m")
+        s.commit()
+    site = app_site_id(app)
+    client_ = connect(redis_url)
+    for key in client_.scan_iter(match=f"{redis_prefix}:neardup:*"):
+        client_.delete(key)
+    assert rt.signals.near_duplicate(site, VARIANT) is None
+    with rt.db.session() as s:
+        assert near_duplicates.rebuild(s, rt.signals.near_dups) == 1
+    assert rt.signals.near_duplicate(site, VARIANT).comment_id == first["id"]
+
+
+def test_comments_are_checked_when_redis_is_down(app, client, auth, make_user):
+    rt = app.extensions["saring"]
+    actor = _admin(app, make_user)
+    first = _post(client, auth, SPAM)
+    rt.signals.client = connect("redis://127.0.0.1:1/0")
+    with rt.db.session() as s:  # the label is stored; the memory update fails open
+        queue.act(s, actor, "spam", [first["id"]])
+    assert _post(client, auth, VARIANT)["decision"] == "accept"
+    with rt.db.session() as s:
+        assert s.get(Comment, first["id"]).label.label == "spam"
+
