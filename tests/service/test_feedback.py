@@ -1,0 +1,80 @@
+"""service.feedback: spam/ham reports become one label per comment, with an audit event."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from service import sites
+from service.feedback import find_comment, record_feedback
+from service.moderation import CommentData, check_comment
+from service.store.db import session_scope
+from service.store.tables import ApiKey, Comment, CommentEvent, Label
+
+HAM = "Thanks for the clear explanation, the second example finally made it click for me."
+
+
+@pytest.fixture
+def ctx(app):
+    rt = app.extensions["saring"]
+    with session_scope(rt.db) as s:
+        key_id = sites.create_key(s, "https://news.example").key_id
+    session = rt.db.session()
+    key = session.get(ApiKey, key_id)
+    yield rt, session, key
+    session.close()
+
+
+def data(**kw) -> CommentData:
+    return CommentData(**{"content": HAM, "author": "Ann", "user_ip": "203.0.113.5", **kw})
+
+
+def test_report_by_guid_and_by_content(ctx):
+    rt, s, key = ctx
+    comment = check_comment(s, rt.holder.classifier, rt.signals, key.site, key, data(), source="akismet")
+    assert find_comment(s, key.site_id, comment.id, data(content="other")).id == comment.id
+    assert find_comment(s, key.site_id, "", data()).id == comment.id
+    assert find_comment(s, key.site_id, "", data(author="Bob")) is None
+    assert find_comment(s, key.site_id + 1, comment.id, data()) is None
+
+
+def test_same_report_twice_is_one_label_and_one_event(ctx):
+    rt, s, key = ctx
+    comment = check_comment(s, rt.holder.classifier, rt.signals, key.site, key, data(), source="akismet")
+    first = record_feedback(s, rt.holder.classifier, key.site, key, data(), "spam", reporter="mod")
+    again = record_feedback(s, rt.holder.classifier, key.site, key, data(), "spam", reporter="mod")
+    assert (first.label_changed, again.label_changed) == (True, False)
+    assert first.missed_spam is (comment.decision == "accept") and not again.missed_spam
+    assert s.scalar(select(func.count()).select_from(Label)) == 1
+    actions = s.scalars(select(CommentEvent.action).where(CommentEvent.comment_id == comment.id)
+                        .order_by(CommentEvent.id)).all()
+    assert actions == ["decide", "report_spam"]
+    assert s.get(Comment, comment.id).status == "spam"
+    assert s.scalars(select(Label.reporter)).one() == "mod"
+
+
+def test_newest_report_wins_and_counts_false_positive(ctx):
+    rt, s, key = ctx
+    held = check_comment(s, rt.holder.classifier, rt.signals, key.site, key,
+                         data(author="akismet-guaranteed-spam", is_test=True), source="akismet")
+    assert held.decision == "hold"
+    result = record_feedback(s, rt.holder.classifier, key.site, key, data(author="akismet-guaranteed-spam"), "ham",
+                             guid=held.id)
+    assert result.false_positive and s.get(Comment, held.id).label.label == "ham"
+
+
+def test_unknown_comment_is_stored_from_the_report(ctx):
+    rt, s, key = ctx
+    result = record_feedback(s, rt.holder.classifier, key.site, key, data(content="Buy now"), "spam", reporter="")
+    assert result.stored_new and result.label_changed and not result.missed_spam
+    row = s.get(Comment, result.comment.id)
+    assert (row.source, row.status, row.label.source, row.label.reporter) == ("report", "spam", "akismet",
+                                                                               f"key {key.key_hint}…")
+
+
+def test_is_test_report_changes_no_label(ctx):
+    rt, s, key = ctx
+    comment = check_comment(s, rt.holder.classifier, rt.signals, key.site, key, data(), source="akismet")
+    result = record_feedback(s, rt.holder.classifier, key.site, key, data(is_test=True), "spam")
+    assert not result.label_changed and s.get(Comment, comment.id).label is None
+    with pytest.raises(ValueError):
+        record_feedback(s, rt.holder.classifier, key.site, key, data(), "maybe")
