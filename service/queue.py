@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Select, and_, false, func, or_, select, true, update
 from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from service import labels, webhooks
 from service.jobs import JobQueue
@@ -464,16 +465,37 @@ def _check_expected(expected_revisions: Mapping[str, int] | None, ids: Sequence[
     return out
 
 
-def _move(session: Session, comment: Comment, seen_revision: int, to_status: str) -> bool:
-    """Conditional update: ``True`` when the row still had ``seen_revision`` and was moved."""
-    result = session.execute(
-        update(Comment).where(Comment.id == comment.id, Comment.revision == seen_revision)
-        .values(status=to_status, revision=seen_revision + 1, updated_at=utcnow())
-        .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        return False
-    comment.status, comment.revision = to_status, seen_revision + 1
+def _move_all(session: Session, comments: Sequence[Comment], to_status: str, now: dt.datetime) -> bool:
+    """Conditional update of every comment from the revision it was loaded with: one
+    ``UPDATE … WHERE id IN (…) AND revision = <seen>`` per distinct seen revision. Returns ``True``
+    when every row still had its seen revision (and was moved); ``False`` when another transaction
+    got there first (the caller rolls back). The loaded objects get the new values without being
+    marked dirty (no second UPDATE at flush)."""
+    by_revision: dict[int, list[Comment]] = {}
+    for comment in comments:
+        by_revision.setdefault(comment.revision, []).append(comment)
+    for seen, group in by_revision.items():
+        result = session.execute(
+            update(Comment).where(Comment.id.in_([c.id for c in group]), Comment.revision == seen)
+            .values(status=to_status, revision=seen + 1, updated_at=now)
+            .execution_options(synchronize_session=False))
+        if result.rowcount != len(group):
+            return False
+        for comment in group:
+            set_committed_value(comment, "status", to_status)
+            set_committed_value(comment, "revision", seen + 1)
+            set_committed_value(comment, "updated_at", now)
     return True
+
+
+def _lost_race(session: Session, ids: Sequence[str], seen: Mapping[str, int]) -> Conflict:
+    """After a failed conditional update (rolled back): the conflict naming the comments moved."""
+    fresh = {c.id: c for c in session.scalars(
+        select(Comment).where(Comment.id.in_(list(ids))).options(selectinload(Comment.events))
+        .execution_options(populate_existing=True))}
+    moved = {i: _describe_state(fresh[i]) for i in ids if i in fresh and fresh[i].revision != seen[i]}
+    return _conflict(moved or {i: _describe_state(fresh[i]) for i in ids[:1] if i in fresh},
+                     "was moved by someone else just now")
 
 
 def _check_reason(reason: str) -> str:
@@ -523,25 +545,32 @@ def act(session: Session, actor: Actor, action: str, ids: Iterable[str],
         if same:
             raise _conflict(same, f"is already {to_status}")
         result = ActionResult(action, [])
-        for cid in id_list:
-            comment = rows[cid]
-            from_status, seen = comment.status, comment.revision
-            if not _move(session, comment, seen, to_status):
-                session.rollback()
-                fresh = session.get(Comment, cid, populate_existing=True,
-                                    options=[selectinload(Comment.events)])
-                raise _conflict({cid: _describe_state(fresh)}, "was moved by someone else just now")
-            event = CommentEvent(comment_id=cid, action=action, actor_type="moderator", actor=actor.name,
-                                 user_id=actor.user_id, from_status=from_status, to_status=to_status,
-                                 reason=reason)
+        comments = [rows[i] for i in id_list]
+        before = {c.id: (c.status, c.revision) for c in comments}
+        now = utcnow()
+        if not _move_all(session, comments, to_status, now):
+            session.rollback()
+            raise _lost_race(session, id_list, {i: before[i][1] for i in id_list})
+        events = []
+        for comment in comments:
+            event = CommentEvent(comment_id=comment.id, action=action, actor_type="moderator", actor=actor.name,
+                                 user_id=actor.user_id, from_status=before[comment.id][0], to_status=to_status,
+                                 reason=reason, created_at=now)
             comment.events.append(event)
+            events.append(event)
             _set_label(session, comment, label, actor, action, result.label_changes)
-            session.flush()
-            moved = Moved(cid, comment.site_id, action, from_status, to_status, comment.revision, event.id, label)
+        session.flush()
+        deliveries = []
+        for comment, event in zip(comments, events):
+            moved = Moved(comment.id, comment.site_id, action, event.from_status, to_status, comment.revision,
+                          event.id, label)
             result.moved.append(moved)
-            delivery = webhooks.record_delivery(session, comment, moved, actor.name, reason, event.created_at)
+            delivery = webhooks.record_delivery(session, comment, moved, actor.name, reason, now)
             if delivery is not None:
-                result.delivery_ids.append(delivery.id)
+                deliveries.append(delivery)
+        if deliveries:
+            session.flush()
+            result.delivery_ids = [d.id for d in deliveries]
         session.commit()
     except BaseException:
         session.rollback()
@@ -590,22 +619,24 @@ def undo(session: Session, actor: Actor, comment_id: str, expected_revision: int
                 previous_label = EVENT_LABEL[event.action]
                 break
         from_status, to_status, seen = comment.status, last.from_status or comment.decision, comment.revision
-        if not _move(session, comment, seen, to_status):
+        now = utcnow()
+        if not _move_all(session, [comment], to_status, now):
             session.rollback()
-            fresh = session.get(Comment, cid, populate_existing=True, options=[selectinload(Comment.events)])
-            raise _conflict({cid: _describe_state(fresh)}, "was moved by someone else just now")
+            raise _lost_race(session, [cid], {cid: seen})
         last.undone = True
         event = CommentEvent(comment_id=cid, action="undo", actor_type="moderator", actor=actor.name,
                              user_id=actor.user_id, from_status=from_status, to_status=to_status,
-                             reason=reason or f"undo of {last.action} by {last.actor} (event {last.id})")
+                             reason=reason or f"undo of {last.action} by {last.actor} (event {last.id})",
+                             created_at=now)
         comment.events.append(event)
         result = ActionResult("undo", [])
         _set_label(session, comment, previous_label, actor, "undo", result.label_changes)
         session.flush()
         moved = Moved(cid, comment.site_id, "undo", from_status, to_status, comment.revision, event.id, previous_label)
         result.moved.append(moved)
-        delivery = webhooks.record_delivery(session, comment, moved, actor.name, event.reason, event.created_at)
+        delivery = webhooks.record_delivery(session, comment, moved, actor.name, event.reason, now)
         if delivery is not None:
+            session.flush()
             result.delivery_ids.append(delivery.id)
         session.commit()
     except BaseException:

@@ -98,7 +98,8 @@ def verify_signature(body: bytes, secret: str, header: str | None) -> bool:
 def record_delivery(session: Session, comment: Comment, moved: "Moved", actor: str, reason: str,
                     occurred_at: dt.datetime | None) -> WebhookDelivery | None:
     """Add the delivery row for one moderator change when the comment's site has a callback URL;
-    ``None`` otherwise. The caller commits (in the same transaction as the change)."""
+    ``None`` otherwise. The caller flushes (for its id) and commits, in the same transaction as the
+    change."""
     site = comment.site
     if not site.callback_url:
         return None
@@ -118,7 +119,6 @@ def record_delivery(session: Session, comment: Comment, moved: "Moved", actor: s
     }
     row = WebhookDelivery(site_id=site.id, comment_id=comment.id, payload=payload, status="pending")
     session.add(row)
-    session.flush()
     return row
 
 

@@ -264,3 +264,10 @@ def test_two_moderators_at_once_against_a_live_server(live_server, mod_app, setu
         assert count_events(mod_app, cid) == 2
     for http, _ in sessions:
         http.close()
+
+
+def test_openapi_documents_the_queue(mod_app):
+    doc = mod_app.test_client().get("/api/openapi.json").json
+    assert {"/api/v1/queue/comments", "/api/v1/queue/counts", "/api/v1/queue/actions",
+            "/api/v1/queue/comments/{comment_id}", "/api/v1/queue/comments/{comment_id}/undo"} <= set(doc["paths"])
+    assert doc["components"]["securitySchemes"]["session"]["in"] == "cookie"
