@@ -559,24 +559,31 @@ def act(session: Session, actor: Actor, action: str, ids: Iterable[str],
             comment.events.append(event)
             events.append(event)
             _set_label(session, comment, label, actor, action, result.label_changes)
-        session.flush()
-        deliveries = []
-        for comment, event in zip(comments, events):
-            moved = Moved(comment.id, comment.site_id, action, event.from_status, to_status, comment.revision,
-                          event.id, label)
-            result.moved.append(moved)
-            delivery = webhooks.record_delivery(session, comment, moved, actor.name, reason, now)
-            if delivery is not None:
-                deliveries.append(delivery)
-        if deliveries:
-            session.flush()
-            result.delivery_ids = [d.id for d in deliveries]
+        _record_moves(session, result, actor, [(c, e, label) for c, e in zip(comments, events)], now)
         session.commit()
     except BaseException:
         session.rollback()
         raise
     _after_commit(session, result, jobs)
     return result
+
+
+def _record_moves(session: Session, result: ActionResult, actor: Actor,
+                  moves: list[tuple[Comment, CommentEvent, str | None]], now: dt.datetime) -> None:
+    """Flush the new events, note each ``(comment, event, label)`` in ``result`` and record its
+    webhook delivery (flushed for its id). The caller commits."""
+    session.flush()
+    deliveries = []
+    for comment, event, label in moves:
+        moved = Moved(comment.id, comment.site_id, event.action, event.from_status or "", event.to_status,
+                      comment.revision, event.id, label)
+        result.moved.append(moved)
+        delivery = webhooks.record_delivery(session, comment, moved, actor.name, event.reason, now)
+        if delivery is not None:
+            deliveries.append(delivery)
+    if deliveries:
+        session.flush()
+        result.delivery_ids.extend(d.id for d in deliveries)
 
 
 def can_undo(comment: Comment) -> bool:
@@ -631,13 +638,7 @@ def undo(session: Session, actor: Actor, comment_id: str, expected_revision: int
         comment.events.append(event)
         result = ActionResult("undo", [])
         _set_label(session, comment, previous_label, actor, "undo", result.label_changes)
-        session.flush()
-        moved = Moved(cid, comment.site_id, "undo", from_status, to_status, comment.revision, event.id, previous_label)
-        result.moved.append(moved)
-        delivery = webhooks.record_delivery(session, comment, moved, actor.name, event.reason, now)
-        if delivery is not None:
-            session.flush()
-            result.delivery_ids.append(delivery.id)
+        _record_moves(session, result, actor, [(comment, event, previous_label)], now)
         session.commit()
     except BaseException:
         session.rollback()

@@ -100,19 +100,19 @@ def fresh_csrf_token() -> str:
     return generate_csrf()
 
 
+def _app_resource(name: str, build):
+    """``current_app.extensions[name]``, built once with ``build(runtime)``."""
+    value = current_app.extensions.get(name)
+    if value is None:
+        value = current_app.extensions[name] = build(runtime())
+    return value
+
+
 def job_queue() -> JobQueue:
     """The RQ queue of this app (built once)."""
-    jobs = current_app.extensions.get("saring_jobs")
-    if jobs is None:
-        rt = runtime()
-        jobs = current_app.extensions["saring_jobs"] = JobQueue(rt.redis, rt.keys)
-    return jobs
+    return _app_resource("saring_jobs", lambda rt: JobQueue(rt.redis, rt.keys))
 
 
 def login_throttle() -> LoginThrottle:
     """The sign-in failure counters of this app (built once)."""
-    throttle = current_app.extensions.get("saring_login_throttle")
-    if throttle is None:
-        rt = runtime()
-        throttle = current_app.extensions["saring_login_throttle"] = LoginThrottle(rt.redis, rt.keys)
-    return throttle
+    return _app_resource("saring_login_throttle", lambda rt: LoginThrottle(rt.redis, rt.keys))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
 from service.queue import ACTIONS, MAX_BULK, MAX_PER_PAGE, MAX_QUERY_CHARS, MAX_REASON_CHARS, SORTS
-from service.schemas import EventOut
+from service.schemas import CommentOut
 from service.store.tables import STATUSES
 from service.url_domains import registered_domain
 
@@ -36,36 +36,22 @@ class CountsQuery(Schema):
     site = fields.String(load_default=None, metadata={"description": "site id or URL"})
 
 
-class QueueCommentOut(Schema):
-    """A comment as moderators see it."""
-
-    id = fields.String()
-    site = fields.Function(lambda c: c.site.url)
+class _QueueFields(Schema):
     site_id = fields.Integer()
-    content = fields.String()
-    author = fields.String()
-    author_email = fields.String()
-    author_url = fields.String()
-    author_domain = fields.Function(lambda c: registered_domain(c.author_url))
-    user_ip = fields.String()
-    user_agent = fields.String()
-    referrer = fields.String()
-    permalink = fields.String()
-    comment_type = fields.String()
-    lang = fields.String()
-    decision = fields.String()
-    status = fields.String()
-    spam_score = fields.Float()
-    reasons = fields.List(fields.String())
-    label = fields.Function(lambda c: c.label.label if c.label else None)
+    author_domain = fields.Function(lambda c: registered_domain(c.author_url),
+                                    metadata={"description": "registered domain of author_url"})
     revision = fields.Integer(metadata={"description": "send it back in expected_revisions"})
-    model_version = fields.String()
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
 
 
-class QueueCommentDetailOut(QueueCommentOut):
-    history = fields.List(fields.Nested(EventOut), attribute="events")
+class QueueCommentDetailOut(CommentOut, _QueueFields):
+    """A comment as moderators see it, with its audit log (``history``)."""
+
+
+class QueueCommentOut(QueueCommentDetailOut):
+    """A comment in a queue listing (no history)."""
+
+    class Meta:
+        exclude = ("history",)
 
 
 class QueuePageOut(Schema):
