@@ -46,6 +46,8 @@ class Settings:
         session_cookie_secure: send the moderator session cookie only over HTTPS
             (``SARING_SECURE_COOKIES``, default off so http://127.0.0.1 works).
         log_level: ``SARING_LOG_LEVEL``.
+        reports_dir: where retrain runs write their report folders (``SARING_REPORTS_DIR``,
+            default ``<home>/reports``).
     """
 
     home: Path = field(default_factory=lambda: Path("var").resolve())
@@ -62,6 +64,7 @@ class Settings:
     session_cookie_secure: bool = False
     log_level: str = "INFO"
     testing: bool = False
+    reports_dir: Path | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -79,6 +82,7 @@ class Settings:
             akismet_api_host=env.get("SARING_API_HOST", "rest.akismet.com"),
             session_cookie_secure=_bool(env.get("SARING_SECURE_COOKIES"), False),
             log_level=env.get("SARING_LOG_LEVEL", "INFO"),
+            reports_dir=Path(env["SARING_REPORTS_DIR"]) if env.get("SARING_REPORTS_DIR") else None,
         ).resolved()
 
     def resolved(self) -> "Settings":
@@ -101,6 +105,11 @@ class Settings:
         if unknown:
             raise TypeError(f"unknown settings: {sorted(unknown)}")
         return replace(self, **dict(overrides)).resolved()
+
+    @property
+    def report_root(self) -> Path:
+        """Folder of the retrain run reports: ``reports_dir`` or ``<home>/reports``."""
+        return Path(self.reports_dir).resolve() if self.reports_dir else Path(self.home) / "reports"
 
     @property
     def uses_embedded_redis(self) -> bool:
