@@ -551,21 +551,26 @@ def act(session: Session, actor: Actor, action: str, ids: Iterable[str],
         if not _move_all(session, comments, to_status, now):
             session.rollback()
             raise _lost_race(session, id_list, {i: before[i][1] for i in id_list})
-        events = []
-        for comment in comments:
-            event = CommentEvent(comment_id=comment.id, action=action, actor_type="moderator", actor=actor.name,
-                                 user_id=actor.user_id, from_status=before[comment.id][0], to_status=to_status,
-                                 reason=reason, created_at=now)
-            comment.events.append(event)
-            events.append(event)
-            _set_label(session, comment, label, actor, action, result.label_changes)
-        _record_moves(session, result, actor, [(c, e, label) for c, e in zip(comments, events)], now)
+        moves = [(c, _log_action(session, result, actor, c, action, before[c.id][0], to_status, label, reason, now),
+                  label) for c in comments]
+        _record_moves(session, result, actor, moves, now)
         session.commit()
     except BaseException:
         session.rollback()
         raise
     _after_commit(session, result, jobs)
     return result
+
+
+def _log_action(session: Session, result: ActionResult, actor: Actor, comment: Comment, action: str,
+                from_status: str, to_status: str, label: str | None, reason: str, now: dt.datetime) -> CommentEvent:
+    """Append the audit event of one moved comment and set its label (noted in ``result``)."""
+    event = CommentEvent(comment_id=comment.id, action=action, actor_type="moderator", actor=actor.name,
+                         user_id=actor.user_id, from_status=from_status, to_status=to_status, reason=reason,
+                         created_at=now)
+    comment.events.append(event)
+    _set_label(session, comment, label, actor, action, result.label_changes)
+    return event
 
 
 def _record_moves(session: Session, result: ActionResult, actor: Actor,
@@ -631,13 +636,9 @@ def undo(session: Session, actor: Actor, comment_id: str, expected_revision: int
             session.rollback()
             raise _lost_race(session, [cid], {cid: seen})
         last.undone = True
-        event = CommentEvent(comment_id=cid, action="undo", actor_type="moderator", actor=actor.name,
-                             user_id=actor.user_id, from_status=from_status, to_status=to_status,
-                             reason=reason or f"undo of {last.action} by {last.actor} (event {last.id})",
-                             created_at=now)
-        comment.events.append(event)
         result = ActionResult("undo", [])
-        _set_label(session, comment, previous_label, actor, "undo", result.label_changes)
+        event = _log_action(session, result, actor, comment, "undo", from_status, to_status, previous_label,
+                            reason or f"undo of {last.action} by {last.actor} (event {last.id})", now)
         _record_moves(session, result, actor, [(comment, event, previous_label)], now)
         session.commit()
     except BaseException:
