@@ -10,7 +10,7 @@ action     new status        label      note
 =========  ================  =========  ======================================================
 approve    ``accepted``      ham        the comment is fine: publish it, learn "ham"
 spam       ``spam``          spam       learn "spam"
-reject     ``rejected``      (none)     off-topic, abusive, ...: not published, not a label
+reject     ``rejected``      (none)     off-topic, abusive, ...: not published; clears any label
 undo       the status before the last action, and the label before it
 =========  ================  =========  ======================================================
 

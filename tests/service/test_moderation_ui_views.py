@@ -190,3 +190,15 @@ def test_disabled_user_cannot_sign_in(mod_app, world, sign_in):
     assert sign_in(client, "mod@news.example").status_code == 401
     with mod_app.extensions["saring"].db.session() as s:
         assert s.query(User).count() == 1
+
+
+def test_date_filter_until_is_inclusive_and_search(mod_app, browser, world, make_comment):
+    import datetime as dt
+
+    day = dt.datetime(2026, 3, 10, 23, 30, tzinfo=dt.timezone.utc)
+    make_comment(world["news_site"], content="late on the tenth", created_at=day)
+    make_comment(world["news_site"], content="on the eleventh", created_at=day + dt.timedelta(hours=1))
+    html = browser.get("/moderation/?since=2026-03-10&until=2026-03-10").get_data(as_text=True)
+    assert "late on the tenth" in html and "on the eleventh" not in html
+    html = browser.get("/moderation/?q=ELEVENTH&since=&until=").get_data(as_text=True)
+    assert "on the eleventh" in html and "late on the tenth" not in html
