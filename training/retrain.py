@@ -535,7 +535,16 @@ def _model(pipe: Any, metadata: dict[str, Any]) -> SpamClassifier:
 
 
 def _scores(clf: SpamClassifier, frame: pd.DataFrame) -> np.ndarray:
-    return clf.spam_scores(to_frame(frame)) if len(frame) else np.zeros(0)
+    """Spam scores of ``clf`` on ``frame``'s rows as the service scores them: through
+    :func:`service.moderation.classifier_input` (a ``comment_type`` the model never learned is
+    blanked, so a model trained without types is not pushed towards spam by ``comment``)."""
+    if not len(frame):
+        return np.zeros(0)
+    from service.moderation import CommentData, classifier_input
+
+    records = [classifier_input(clf, CommentData(**{c: row[c] for c in FEATURE_COLUMNS}))
+               for row in to_frame(frame).to_dict("records")]
+    return clf.spam_scores(records)
 
 
 def _evaluation(y: np.ndarray, groups: np.ndarray, scores: dict[str, np.ndarray],

@@ -230,7 +230,8 @@ Comparator on the base split: <b>{{ s.gate.base_comparator }}</b>.</p>
 {% if rows %}
 <table><tr><th>model</th><th>n</th><th>spam</th><th>ROC AUC</th><th>precision@hold</th><th>recall@hold</th>
 <th>ham FPR@hold</th><th>recall@reject</th><th>ham FPR@reject</th><th>hold</th><th>reject</th></tr>
-{% for model, r in rows.items() %}<tr><td>{{ model }}</td><td>{{ r.n }}</td><td>{{ r.n_spam }}</td><td>{{ f(r.roc_auc) }}</td>
+{% for model, r in rows.items() %}<tr><td>{{ model }}{% if model == 'current' and split == 'base_eval' and s.current_saw_eval_split %}
+<span class="muted">(trained on these rows: optimistic)</span>{% endif %}</td><td>{{ r.n }}</td><td>{{ r.n_spam }}</td><td>{{ f(r.roc_auc) }}</td>
 <td>{{ f(r.precision_at_hold) }}</td><td>{{ f(r.recall_at_hold) }}</td><td>{{ pct(r.fpr_at_hold) }}</td>
 <td>{{ f(r.recall_at_reject) }}</td><td>{{ pct(r.fpr_at_reject) }}</td>
 <td>{{ f(s.thresholds[model].hold) }}</td><td>{{ f(s.thresholds[model].reject) }}</td></tr>{% endfor %}
