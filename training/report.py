@@ -81,7 +81,8 @@ def render_model_card(m: dict[str, Any]) -> str:
     a(f"- **Artifact** {fm['artifact_bytes'] / 1e6:.2f} MB, {fm['n_features']:,} features. "
       f"**Single-comment scoring** (`score_one` with reasons, cold normalisation cache, 2-core dev machine): "
       f"median {lat['median_ms']:.2f} ms, p95 {lat['p95_ms']:.2f} ms, max {lat['max_ms']:.2f} ms over {lat['n']} comments. "
-      f"**Training** {m['training_seconds']:.0f} s end to end (cross-validation of all alternatives + refit {fm['fit_seconds']:.0f} s).")
+      f"**Training** {m['training_seconds']:.0f} s end to end (cross-validation of all alternatives + refit {fm['fit_seconds']:.0f} s). "
+      "Timings are wall-clock on a shared 2-core machine and rise when other jobs run at the same time.")
     if m.get("quick"):
         a("- **This is a QUICK run (sample, 2 folds): not a production model.**")
     a("")
