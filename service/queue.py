@@ -415,7 +415,7 @@ def _clean_ids(ids: Iterable[str]) -> list[str]:
     return out
 
 
-def _load_for_action(session: Session, actor: Actor, ids: Sequence[str]) -> dict[str, Comment]:
+def _load_for_action(session: Session, actor: Actor, ids: Sequence[str], field: str = "ids") -> dict[str, Comment]:
     rows = {c.id: c for c in session.scalars(
         select(Comment).where(Comment.id.in_(list(ids)))
         .options(joinedload(Comment.site), selectinload(Comment.label), selectinload(Comment.events))
@@ -423,11 +423,11 @@ def _load_for_action(session: Session, actor: Actor, ids: Sequence[str]) -> dict
     missing = [i for i in ids if i not in rows]
     if missing:
         raise NotFound(f"no comment {missing[0]!r}" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
-                       + "; nothing was changed", field="ids", fields={"missing": missing})
+                       + "; nothing was changed", field=field, fields={"missing": missing})
     foreign = [i for i in ids if not actor.can_moderate(rows[i].site_id)]
     if foreign:
         raise Forbidden(f"comment {foreign[0]} belongs to a site you do not moderate; nothing was changed",
-                        field="ids", fields={"forbidden": foreign})
+                        field=field, fields={"forbidden": foreign})
     return rows
 
 
@@ -614,7 +614,7 @@ def undo(session: Session, actor: Actor, comment_id: str, expected_revision: int
     expected = _check_expected({cid: expected_revision} if expected_revision is not None else None, [cid])
     reason = _check_reason(reason)
     try:
-        comment = _load_for_action(session, actor, [cid])[cid]
+        comment = _load_for_action(session, actor, [cid], field="id")[cid]
         if cid in expected and comment.revision != expected[cid]:
             raise _conflict({cid: _describe_state(comment)}, "was changed since you saw it")
         events = list(comment.events)

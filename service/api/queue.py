@@ -6,13 +6,13 @@ Auth: a moderator's session cookie (unsafe methods then need ``X-CSRFToken``) or
 """
 from __future__ import annotations
 
-from flask import Flask, g
+from flask import Flask, g, request
 from flask.views import MethodView
 from flask_smorest import Api, Blueprint
 from marshmallow import RAISE
 
 from service import queue
-from service.api.helpers import db_session
+from service.api.helpers import db_session, require_json_object
 from service.api.moderator_auth import current_actor, fresh_csrf_token, job_queue, require_csrf
 from service.api.queue_schemas import (
     ActionIn,
@@ -35,6 +35,8 @@ _SECURITY = [{"bearer": []}, {"session": []}]
 def _authenticate() -> None:
     current_actor()  # 401 before anything else
     require_csrf()
+    if request.method == "POST" and (request.content_length or request.mimetype):
+        require_json_object()  # 415 / 400 naming the body; an empty POST (undo) is fine
 
 
 @blp.after_request

@@ -271,3 +271,24 @@ def test_openapi_documents_the_queue(mod_app):
     assert {"/api/v1/queue/comments", "/api/v1/queue/counts", "/api/v1/queue/actions",
             "/api/v1/queue/comments/{comment_id}", "/api/v1/queue/comments/{comment_id}/undo"} <= set(doc["paths"])
     assert doc["components"]["securitySchemes"]["session"]["in"] == "cookie"
+
+
+@pytest.mark.parametrize("kw,status,field", [
+    ({"data": "action=spam", "content_type": "text/plain"}, 415, "Content-Type"),
+    ({"data": "{not json", "content_type": "application/json"}, 400, "body"),
+    ({"data": "[1, 2]", "content_type": "application/json"}, 400, "body"),
+    ({"data": b"\xff\xfe", "content_type": "application/json"}, 400, "body"),
+])
+def test_action_body_that_is_not_a_json_object(mod_client, kw, status, field):
+    r = mod_client.post("/api/v1/queue/actions", headers={"X-CSRFToken": csrf_of(mod_client)}, **kw)
+    assert r.status_code == status and r.json["error"]["field"] == field, r.json
+
+
+def test_undo_without_a_body_and_of_an_unknown_comment(mod_client, setup):
+    token = csrf_of(mod_client)
+    r = mod_client.post("/api/v1/queue/comments/" + "0" * 32 + "/undo", headers={"X-CSRFToken": token})
+    assert r.status_code == 404 and r.json["error"]["field"] == "id"
+    cid = setup["held"][0]
+    mod_client.post("/api/v1/queue/actions", json={"action": "reject", "ids": [cid]}, headers={"X-CSRFToken": token})
+    r = mod_client.post(f"/api/v1/queue/comments/{cid}/undo", headers={"X-CSRFToken": token})
+    assert r.status_code == 200 and r.json["moved"][0]["to_status"] == "held"
