@@ -48,6 +48,8 @@ class Settings:
         log_level: ``SARING_LOG_LEVEL``.
         reports_dir: where retrain runs write their report folders (``SARING_REPORTS_DIR``,
             default ``<home>/reports``).
+        retrain_quick: background retrains use the small, fast test settings
+            (``SARING_RETRAIN_QUICK``; for tests and CI only, never in production).
     """
 
     home: Path = field(default_factory=lambda: Path("var").resolve())
@@ -65,6 +67,7 @@ class Settings:
     log_level: str = "INFO"
     testing: bool = False
     reports_dir: Path | None = None
+    retrain_quick: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -83,6 +86,7 @@ class Settings:
             session_cookie_secure=_bool(env.get("SARING_SECURE_COOKIES"), False),
             log_level=env.get("SARING_LOG_LEVEL", "INFO"),
             reports_dir=Path(env["SARING_REPORTS_DIR"]) if env.get("SARING_REPORTS_DIR") else None,
+            retrain_quick=_bool(env.get("SARING_RETRAIN_QUICK"), False),
         ).resolved()
 
     def resolved(self) -> "Settings":

@@ -1,0 +1,181 @@
+"""Admin API (JSON): start a retrain in the background and follow it; list and roll back models.
+
+* ``POST /api/v1/admin/retrain`` ``{"since"?, "force"?, "dry_run"?}`` → 202 with the queued run;
+* ``GET /api/v1/admin/retrain`` (recent runs), ``GET /api/v1/admin/retrain/<run_id>`` (status,
+  progress per stage, summary with the gate's checks, report URL);
+* ``GET /api/v1/admin/models``, ``POST /api/v1/admin/models/<version>/rollback``.
+
+Auth: an admin's ``Authorization: Bearer srt_…`` token, or a signed-in admin's session (unsafe
+methods then need ``X-CSRFToken``). Moderators get 403. Thin: parse, call ``service.retrain_jobs``
+/ ``service.model_versions``, serialize. ``register`` also mounts the models page
+(``service.model_pages``).
+"""
+from __future__ import annotations
+
+from flask import Flask, g, url_for
+from flask.views import MethodView
+from flask_smorest import Api, Blueprint
+from marshmallow import RAISE, Schema, fields, validate
+from sqlalchemy import select
+
+from service import model_versions, retrain_jobs
+from service.api.helpers import db_session, runtime
+from service.api.moderator_auth import current_actor, fresh_csrf_token, job_queue, require_csrf
+from service.errors import Forbidden, NotFound, ServiceUnavailable
+from service.store.tables import RetrainRun
+
+blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin",
+                description="Retraining and model versions (admin API token or admin session)")
+_SECURITY = [{"bearer": []}, {"session": []}]
+
+
+class RetrainIn(Schema):
+    """Options of a background retrain (as ``saring retrain``)."""
+
+    since = fields.DateTime(load_default=None, metadata={"description": "learn only from labels set at or after "
+                                                                         "this time (ISO 8601 date or date-time, UTC)"})
+    force = fields.Boolean(load_default=False, metadata={"description": "publish even if the gate refuses"})
+    dry_run = fields.Boolean(load_default=False, metadata={"description": "evaluate and report, publish nothing"})
+
+
+class RunOut(Schema):
+    """One retrain run."""
+
+    id = fields.Integer()
+    status = fields.String(metadata={"description": "queued | running | published | refused | failed | dry-run"})
+    started_at = fields.DateTime()
+    finished_at = fields.DateTime(allow_none=True)
+    started_by = fields.String()
+    candidate_version = fields.String(allow_none=True)
+    progress = fields.Dict(metadata={"description": "stage, stage_number, stages, step, steps, percent, done"})
+    summary = fields.Dict(metadata={"description": "gate checks, figures, data counts (when finished)"})
+    report_url = fields.Method("_report_url", allow_none=True)
+
+    def _report_url(self, run: RetrainRun) -> str | None:
+        if not run.report_path:
+            return None
+        return url_for("models_page.report_file", run_id=run.id, name="report.html")
+
+
+class RunListOut(Schema):
+    items = fields.List(fields.Nested(RunOut))
+
+
+class RunsQuery(Schema):
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
+
+
+class ModelOut(Schema):
+    version = fields.String()
+    sha256 = fields.String()
+    is_current = fields.Boolean()
+    published_at = fields.DateTime()
+    published_by = fields.String()
+    thresholds = fields.Function(lambda m: (m.meta or {}).get("thresholds"))
+    retrain_run_id = fields.Function(lambda m: (m.meta or {}).get("retrain_run_id"))
+
+
+class ModelListOut(Schema):
+    items = fields.List(fields.Nested(ModelOut))
+    current_in_redis = fields.String(allow_none=True)
+
+
+def require_admin() -> None:
+    """401 without a token or session, 403 for a moderator, CSRF check for a session's POST."""
+    actor = current_actor()
+    if actor.role != "admin":
+        raise Forbidden("only admins may retrain or roll back models")
+    require_csrf()
+
+
+@blp.before_request
+def _authenticate() -> None:
+    require_admin()
+
+
+@blp.after_request
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    if g.get("auth_by") == "session":
+        response.headers["X-CSRFToken"] = fresh_csrf_token()
+    return response
+
+
+def get_run(run_id: int) -> RetrainRun:
+    """The run with this id. Raises ``NotFound`` (field ``run_id``)."""
+    run = db_session().get(RetrainRun, run_id)
+    if run is None:
+        raise NotFound(f"no retrain run {run_id}", field="run_id")
+    return run
+
+
+@blp.route("/retrain")
+class Retrain(MethodView):
+    @blp.arguments(RetrainIn, unknown=RAISE)
+    @blp.response(202, RunOut)
+    @blp.alt_response(409, description="A run is already queued or running (its id is in the error)")
+    @blp.alt_response(503, description="The job queue (Redis) is unreachable")
+    @blp.doc(security=_SECURITY)
+    def post(self, body: dict):
+        """Start a retrain in the background (RQ job run by ``saring worker``)."""
+        rt = runtime()
+        run_id = retrain_jobs.enqueue_retrain(rt.db, job_queue(), f"admin:{current_actor().name}",
+                                              since=body["since"], force=body["force"], dry_run=body["dry_run"])
+        return get_run(run_id)
+
+    @blp.arguments(RunsQuery, location="query", unknown=RAISE)
+    @blp.response(200, RunListOut)
+    @blp.doc(security=_SECURITY)
+    def get(self, args: dict):
+        """The latest retrain runs, newest first."""
+        rows = db_session().scalars(select(RetrainRun).order_by(RetrainRun.id.desc()).limit(args["limit"])).all()
+        return {"items": rows}
+
+
+@blp.route("/retrain/<int:run_id>")
+class RetrainRunView(MethodView):
+    @blp.response(200, RunOut)
+    @blp.alt_response(404, description="No such run")
+    @blp.doc(security=_SECURITY)
+    def get(self, run_id: int):
+        """One run: status, progress (stage, percent), and when finished its summary and report."""
+        return get_run(run_id)
+
+
+@blp.route("/models")
+class Models(MethodView):
+    @blp.response(200, ModelListOut)
+    @blp.doc(security=_SECURITY)
+    def get(self):
+        """Every published version, newest first."""
+        rt = runtime()
+        try:
+            in_redis = rt.registry.current_version()
+        except Exception:  # noqa: BLE001 - the listing works without Redis
+            in_redis = None
+        return {"items": model_versions.list_versions(rt.db), "current_in_redis": in_redis}
+
+
+@blp.route("/models/<string:version>/rollback")
+class Rollback(MethodView):
+    @blp.response(200, ModelOut)
+    @blp.alt_response(404, description="No such version")
+    @blp.doc(security=_SECURITY)
+    def post(self, version: str):
+        """Make a published version current again; workers switch within seconds."""
+        rt = runtime()
+        if not rt.redis_ping():
+            raise ServiceUnavailable("Redis is unreachable: nothing changed (workers follow Redis); try again")
+        try:
+            model_versions.set_current(rt.db, rt.registry, version)
+        except model_versions.UnknownModelVersion:
+            raise NotFound(f"no published version {version!r}", field="version") from None
+        return model_versions.get(rt.db, version)
+
+
+def register(app: Flask, api: Api) -> None:
+    """Mount the admin API and the models page (called by ``service.app``)."""
+    from service import model_pages
+
+    api.register_blueprint(blp)
+    model_pages.register(app)
