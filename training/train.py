@@ -10,7 +10,7 @@ Protocol (see ``models/MODEL_CARD.md``):
 3. compute out-of-fold (OOF) spam scores for each alternative in :data:`ALTERNATIVES`;
    choose each alternative's thresholds from its OOF scores (hold: ham FPR ≤ 1 %,
    reject: ≤ 0.1 %) and keep the alternative with the best spam recall at hold (ties
-   within 0.005 broken by ROC AUC);
+   within 0.005 broken by ROC AUC; the data-set-weighted alternative is reported only);
 4. refit the chosen alternative on all rows, write ``model.skops``, ``model.json`` and
    ``metrics.json``.
 
@@ -60,6 +60,7 @@ ALTERNATIVES: dict[str, dict[str, Any]] = {
     "logreg_word_meta": {"text_features": "word"},
     "logreg_word+char_meta_basicnorm": {"normalization": "basic"},
     "svm_word+char_meta": {"classifier": "svm"},
+    "svm_word+char_meta_sqrtweights": {"classifier": "svm", "dataset_weighting": "sqrt"},
     "cnb_word+char_meta": {"classifier": "cnb"},
 }
 #: The quick variant (tests): fewer alternatives, smaller vocabularies.
@@ -75,7 +76,41 @@ ABLATIONS = [
     ("metadata_features", "logreg_word+char_meta", "logreg_word+char_nometa"),
     ("char_ngrams", "logreg_word+char_meta", "logreg_word_meta"),
     ("normalization", "logreg_word+char_meta", "logreg_word+char_meta_basicnorm"),
+    ("dataset_weighting_sqrt", "svm_word+char_meta_sqrtweights", "svm_word+char_meta"),
 ]
+
+
+def dataset_weights(datasets: np.ndarray, mode: str) -> np.ndarray | None:
+    """Per-row sample weights that shift weight from large to small data sets.
+
+    Args:
+        datasets: data set name per row, shape ``(n,)``.
+        mode: ``"none"`` (``None``: unweighted), ``"sqrt"`` (a data set of ``n_d`` rows
+            gets weight ``sqrt(n_max / n_d)`` per row) or ``"equal"`` (``n_max / n_d``:
+            every data set weighs the same in total).
+
+    Returns:
+        Weights, shape ``(n,)``, mean 1; or ``None`` for ``"none"``.
+
+    Raises:
+        ValueError: unknown mode.
+    """
+    if mode == "none":
+        return None
+    counts = pd.Series(datasets).value_counts()
+    n = counts.reindex(datasets).to_numpy(dtype=np.float64)
+    if mode == "sqrt":
+        w = np.sqrt(counts.max() / n)
+    elif mode == "equal":
+        w = counts.max() / n
+    else:
+        raise ValueError(f"unknown dataset_weighting {mode!r}")
+    return w * (len(w) / w.sum())
+
+
+def _split_params(params: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    p = dict(params)
+    return p, str(p.pop("dataset_weighting", "none"))
 
 
 def _sample(frame: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
@@ -88,6 +123,16 @@ def _sample(frame: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
     return pd.concat(parts).sort_index().reset_index(drop=True)
 
 
+def _fit(params: dict[str, Any], X: pd.DataFrame, y: np.ndarray):  # type: ignore[no-untyped-def]
+    """Build and fit a pipeline; ``params`` may hold ``dataset_weighting``."""
+    pipe_params, weighting = _split_params(params)
+    pipe = build_pipeline(**pipe_params)
+    weights = dataset_weights(X["dataset"].to_numpy().astype(str), weighting)
+    if weights is None:
+        return pipe.fit(X, y)
+    return pipe.fit(X, y, clf__sample_weight=weights)
+
+
 def _oof_scores(
     params: dict[str, Any],
     X: pd.DataFrame,
@@ -98,8 +143,7 @@ def _oof_scores(
     oof = np.full(len(y), np.nan)
     t0 = time.perf_counter()
     for train_idx, test_idx in folds:
-        pipe = build_pipeline(**params)
-        pipe.fit(X.iloc[train_idx], y[train_idx])
+        pipe = _fit(params, X.iloc[train_idx], y[train_idx])
         oof[test_idx] = pipe.predict_proba(X.iloc[test_idx])[:, 1]
         bar.update(1)
     return oof, time.perf_counter() - t0
@@ -134,13 +178,18 @@ def _transfer_check(
 
 
 def _select(results: dict[str, dict[str, Any]]) -> str:
-    """Best spam recall at the hold threshold; within 0.005, the higher ROC AUC."""
+    """Best spam recall at the hold threshold; within 0.005, the higher ROC AUC.
+
+    Alternatives with data-set weighting are reported, not selected: ``saring retrain``
+    refits with the shipped model's ``build_pipeline`` parameters only.
+    """
     def key(name: str) -> tuple[float, float]:
         o = results[name]["cv"]["overall"]
         return (o["at_hold"]["recall"], o["roc_auc"])
 
-    best_recall = max(key(n)[0] for n in results)
-    close = [n for n in results if key(n)[0] >= best_recall - 0.005]
+    selectable = [n for n in results if results[n]["params"].get("dataset_weighting", "none") == "none"]
+    best_recall = max(key(n)[0] for n in selectable)
+    close = [n for n in selectable if key(n)[0] >= best_recall - 0.005]
     return max(close, key=lambda n: key(n)[1])
 
 
@@ -267,7 +316,7 @@ def run_training(
             ev = evaluate_scores(y, oof, th, datasets)
             oofs[name] = oof
             results[name] = {
-                "params": {**DEFAULT_PARAMS, **full_params},
+                "params": {**DEFAULT_PARAMS, "dataset_weighting": "none", **full_params},
                 "thresholds": th,
                 "cv": ev,
                 "cv_seconds": round(seconds, 1),
@@ -302,7 +351,7 @@ def run_training(
     final_params = {**alternatives[chosen], **extra}
     with tqdm(total=1, desc="refit on all data", disable=not progress, file=sys.stderr) as bar:
         t0 = time.perf_counter()
-        pipe = build_pipeline(**final_params).fit(data, y)
+        pipe = _fit(final_params, data, y)
         fit_seconds = time.perf_counter() - t0
         bar.update(1)
 
@@ -332,7 +381,7 @@ def run_training(
         "trained_at": trained_at,
         "data": data_summary,
         "sklearn_version": sklearn.__version__,
-        "params": {**DEFAULT_PARAMS, **final_params},
+        "params": {**DEFAULT_PARAMS, "dataset_weighting": "none", **final_params},
         "quick": quick,
     }
     blob = artifact.dumps(pipe, metadata)
@@ -351,7 +400,8 @@ def run_training(
             "dedupe": "exact duplicates of normalize_text(content) dropped across all data sets; "
             "majority label kept, tied texts dropped",
             "thresholds": "hold = lowest threshold with OOF ham FPR <= 1%, reject = <= 0.1%",
-            "selection": "best OOF spam recall at hold; within 0.005 the higher ROC AUC",
+            "selection": "best OOF spam recall at hold; within 0.005 the higher ROC AUC "
+            "(data-set-weighted alternatives are reported only)",
             "random_state": RANDOM_STATE,
         },
         "data": data_summary,
