@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from models.comment import to_frame
-from models.features import QuantileClipScaler
+from models.features import CommentSignals, MetaTokens, QuantileClipScaler
 from models.normalize import extract_links, find_spaced_runs, normalize_text
 
 __all__ = ["MAX_REASONS", "NO_SIGNALS", "Scored", "SpamClassifier"]
@@ -131,7 +131,14 @@ class SpamClassifier:
         for name, trans, cols in ct.transformers_:
             if isinstance(trans, str) or name == "remainder":
                 continue
-            blocks.append(sp.csr_matrix(_fast_transform(trans, frame[cols])))
+            first = trans.steps[0][1] if isinstance(trans, Pipeline) else trans
+            if isinstance(cols, str):
+                X: Any = frame[cols].tolist()
+            elif isinstance(first, _RECORD_TRANSFORMERS):
+                X = frame  # they read their columns by name: skip the column-subset copy
+            else:
+                X = frame[cols]
+            blocks.append(sp.csr_matrix(_fast_transform(trans, X)))
         return sp.hstack(blocks, format="csr", dtype=np.float64)
 
     def _proba(self, X: sp.csr_matrix) -> np.ndarray:
@@ -184,6 +191,9 @@ class SpamClassifier:
         if self._explainer is None:
             self._explainer = _Explainer(self.pipeline)
         return self._explainer
+
+
+_RECORD_TRANSFORMERS = (CommentSignals, MetaTokens)
 
 
 def _fast_transform(trans: Any, X: Any) -> Any:
