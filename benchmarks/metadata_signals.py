@@ -65,9 +65,9 @@ def _drop_tokens(prefixes: list[str]):
     return FunctionTransformer(drop, validate=False)
 
 
-def pipeline_without(group: str | None, use_meta: bool = True) -> Pipeline:
-    """The default pipeline, without the signals of ``group`` (``None``: all signals)."""
-    pipe = build_pipeline(use_meta=use_meta)
+def pipeline_without(group: str | None, use_meta: bool = True, classifier: str = "svm") -> Pipeline:
+    """The default pipeline with ``classifier``, without the signals of ``group`` (``None``: all)."""
+    pipe = build_pipeline(use_meta=use_meta, classifier=classifier)
     if group is None or not use_meta:
         return pipe
     columns, prefixes, _ = GROUPS[group]
@@ -110,6 +110,8 @@ def main() -> None:
     ap.add_argument("--folds", type=int, default=3)
     ap.add_argument("--rows", type=int, default=0, help="stratified sample size (0 = all rows)")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    ap.add_argument("--classifier", default="svm", choices=["svm", "logreg", "cnb"],
+                    help="the linear model (default svm: the shipped model's choice)")
     args = ap.parse_args()
 
     data, _ = dedupe(load_base_datasets(args.data_dir or default_data_dir()))
@@ -123,13 +125,14 @@ def main() -> None:
     folds = list(cv.split(data, strata, group_keys(data).to_numpy()))
     filled = {col: float((data[col].astype(str) != "").mean()) for col in
               ("author", "author_url", "author_email", "comment_type")}
-    print(f"{len(data)} rows ({int(y.sum())} spam), {args.folds}-fold group CV; share of rows with a value: "
-          + ", ".join(f"{c} {v:.0%}" for c, v in filled.items()))
+    print(f"{args.classifier}: {len(data)} rows ({int(y.sum())} spam), {args.folds}-fold group CV; "
+          "share of rows with a value: " + ", ".join(f"{c} {v:.0%}" for c, v in filled.items()))
 
-    variants: dict[str, Any] = {"all signals": lambda: pipeline_without(None),
-                                "no metadata": lambda: pipeline_without(None, use_meta=False)}
+    clf = args.classifier
+    variants: dict[str, Any] = {"all signals": lambda: pipeline_without(None, classifier=clf),
+                                "no metadata": lambda: pipeline_without(None, use_meta=False, classifier=clf)}
     for group in GROUPS:
-        variants[f"without {group}"] = (lambda g=group: pipeline_without(g))
+        variants[f"without {group}"] = (lambda g=group: pipeline_without(g, classifier=clf))
     results: dict[str, dict[str, float]] = {}
     print(f"{'variant':<26}{'ROC AUC':>9}{'recall@hold':>13}{'prec@hold':>11}{'FPR@hold':>10}{'Δrecall':>9}"
           f"{'ΔAUC':>9}{'s':>6}")

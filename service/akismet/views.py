@@ -17,12 +17,14 @@ import logging
 from typing import Callable
 
 from flask import Blueprint, Flask, Response, g, request
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
 from service.akismet import calls, responses
 from service.akismet.form import AkismetForm, parse_form, read_body
 from service.api.helpers import db_session, runtime
 from service.errors import SaringError
+from service.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -110,24 +112,18 @@ def key_sites() -> Response:
     return responses.key_sites(calls.key_sites_report(runtime(), db_session(), _akismet_request()))
 
 
-@_endpoint("/1.2/usage-limit", "usage_limit")
-def usage_limit() -> Response:
-    return responses.json_answer(calls.usage_limit(runtime(), db_session(), _akismet_request()))
+def _json_view(call: Callable[[Runtime, Session, calls.AkismetRequest], dict]) -> Callable[[], Response]:
+    def view() -> Response:
+        return responses.json_answer(call(runtime(), db_session(), _akismet_request()))
+    return view
 
 
-@_endpoint("/1.1/get-stats", "get_stats")
-def get_stats() -> Response:
-    return responses.json_answer(calls.site_stats(runtime(), db_session(), _akismet_request()))
-
-
-@_endpoint("/1.2/get-key-stats", "get_key_stats")
-def get_key_stats() -> Response:
-    return responses.json_answer(calls.key_stats(runtime(), db_session(), _akismet_request()))
-
-
-@_endpoint("/1.1/get-subscription", "get_subscription")
-def get_subscription() -> Response:
-    return responses.json_answer(calls.subscription(runtime(), db_session(), _akismet_request()))
+#: JSON endpoints (usage report, and the WordPress admin screens): rule, endpoint name, call.
+for _rule, _name, _call in (("/1.2/usage-limit", "usage_limit", calls.usage_limit),
+                            ("/1.1/get-stats", "get_stats", calls.site_stats),
+                            ("/1.2/get-key-stats", "get_key_stats", calls.key_stats),
+                            ("/1.1/get-subscription", "get_subscription", calls.subscription)):
+    bp.add_url_rule(_rule, _name, _json_view(_call), methods=ALL_METHODS)
 
 
 @_endpoint("/1.1/deactivate", "deactivate")
