@@ -22,7 +22,8 @@ from service import model_versions, retrain_jobs
 from service.api.helpers import db_session, runtime
 from service.api.moderator_auth import current_actor, fresh_csrf_token, job_queue, require_csrf, session_user
 from service.errors import Forbidden, NotFound, SaringError, ValidationFailed
-from service.moderation_ui.views import CONTENT_SECURITY_POLICY
+from service.moderation_ui.views import _require_sign_in as require_sign_in
+from service.moderation_ui.views import _security_headers as moderation_headers
 from service.store.tables import RetrainRun
 
 bp = Blueprint("models_page", __name__, url_prefix="/moderation/models", template_folder="templates")
@@ -36,22 +37,15 @@ MODEL_CARD = Path(__file__).resolve().parent.parent / "models" / "MODEL_CARD.md"
 REFRESH_SECONDS = 3
 
 
-@bp.before_request
-def _require_sign_in():
-    if session_user() is None:
-        return redirect(url_for("moderation.login", next=request.full_path.rstrip("?")))
-    current_actor()
-    return None
+bp.before_request(require_sign_in)  # the moderation page's: signed-in users only
 
 
 @bp.after_request
 def _security_headers(response):
-    csp = REPORT_CSP if request.endpoint == "models_page.report_file" else CONTENT_SECURITY_POLICY
-    response.headers["Content-Security-Policy"] = csp
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
+    """The moderation page's headers; the report gets its own Content-Security-Policy."""
+    response = moderation_headers(response)
+    if request.endpoint == "models_page.report_file":
+        response.headers["Content-Security-Policy"] = REPORT_CSP
     return response
 
 

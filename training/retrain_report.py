@@ -62,63 +62,63 @@ def _not_enough(split: dict[str, Any]) -> str:
     return f"not enough data: {len(y)} comments, {int(y.sum()) if len(y) else 0} spam"
 
 
-def _roc(splits: dict[str, dict[str, Any]], path: Path) -> None:
+def _split_panels(splits: dict[str, dict[str, Any]]) -> tuple[Any, list[tuple[Any, str, dict[str, Any], np.ndarray]]]:
+    """One panel per evaluation set; sets without both classes get a "not enough data" panel.
+    Returns ``(figure, [(axes, set name, set, labels) for the usable sets])``."""
     fig, axes = plt.subplots(1, len(splits), figsize=(6 * len(splits), 5), squeeze=False)
+    panels = []
     for ax, (name, sp) in zip(axes[0], splits.items()):
-        if not _usable(sp):
+        if _usable(sp):
+            panels.append((ax, name, sp, np.asarray(sp["y"])))
+        else:
             _empty(ax, SPLIT_TITLES[name], _not_enough(sp))
-            continue
-        y = np.asarray(sp["y"])
-        for model, s in sp["scores"].items():
-            fpr, tpr, _ = roc_curve(y, s)
-            st = STYLE[model]
-            ax.plot(fpr, tpr, color=st["color"], ls=st["ls"], lw=1.6, label=model)
-            th = sp["thresholds"][model]
-            for key, marker in (("hold", "o"), ("reject", "s")):
-                flagged = np.asarray(s) >= th[key]
-                ax.plot([flagged[y == 0].mean()], [flagged[y == 1].mean()], marker=marker, color=st["color"], ms=7,
-                        mec="black", mew=0.6, ls="none")
-        ax.set_xscale("symlog", linthresh=1e-3)
-        ax.set_xlim(0, 1)
-        ax.set_ylim(0, 1.01)
-        ax.axvline(0.01, color="#d1d5db", lw=0.8)
-        ax.axvline(0.001, color="#d1d5db", lw=0.8)
-        ax.set_xlabel("false positive rate (ham flagged; symlog axis, lines at 0.1 % and 1 %)")
-        ax.set_ylabel("spam recall")
-        ax.set_title(f"ROC — {SPLIT_TITLES[name]} (n={len(y):,})", fontsize=10)
-        ax.legend(loc="lower right", fontsize=8, title="● hold  ■ reject", title_fontsize=8)
-        ax.grid(alpha=0.3)
+    return fig, panels
+
+
+def _save(fig: Any, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
-def _pr(splits: dict[str, dict[str, Any]], path: Path) -> None:
-    fig, axes = plt.subplots(1, len(splits), figsize=(6 * len(splits), 5), squeeze=False)
-    for ax, (name, sp) in zip(axes[0], splits.items()):
-        if not _usable(sp):
-            _empty(ax, SPLIT_TITLES[name], _not_enough(sp))
-            continue
-        y = np.asarray(sp["y"])
+def _curves(splits: dict[str, dict[str, Any]], path: Path, kind: str) -> None:
+    """ROC (``kind="roc"``) or precision-recall (``"pr"``) curves per model, with each model's hold
+    (●) and reject (■) operating points."""
+    fig, panels = _split_panels(splits)
+    for ax, name, sp, y in panels:
         for model, s in sp["scores"].items():
-            precision, recall, _ = precision_recall_curve(y, s)
+            s = np.asarray(s)
             st = STYLE[model]
-            ax.plot(recall, precision, color=st["color"], ls=st["ls"], lw=1.6, label=model)
-            th = sp["thresholds"][model]
+            if kind == "roc":
+                xs, ys, _ = roc_curve(y, s)
+            else:
+                precision, recall, _ = precision_recall_curve(y, s)
+                xs, ys = recall, precision
+            ax.plot(xs, ys, color=st["color"], ls=st["ls"], lw=1.6, label=model)
             for key, marker in (("hold", "o"), ("reject", "s")):
-                flagged = np.asarray(s) >= th[key]
-                if flagged.any():
-                    ax.plot([flagged[y == 1].mean()], [y[flagged].mean()], marker=marker, color=st["color"], ms=7,
-                            mec="black", mew=0.6, ls="none")
-        ax.set_xlabel("spam recall")
-        ax.set_ylabel("precision")
+                flagged = s >= sp["thresholds"][model][key]
+                if not flagged.any() and kind == "pr":
+                    continue
+                point = ((flagged[y == 0].mean(), flagged[y == 1].mean()) if kind == "roc"
+                         else (flagged[y == 1].mean(), y[flagged].mean()))
+                ax.plot([point[0]], [point[1]], marker=marker, color=st["color"], ms=7, mec="black", mew=0.6, ls="none")
+        if kind == "roc":
+            ax.set_xscale("symlog", linthresh=1e-3)
+            ax.set_xlim(0, 1)
+            for x in (0.01, 0.001):
+                ax.axvline(x, color="#d1d5db", lw=0.8)
+            ax.set_xlabel("false positive rate (ham flagged; symlog axis, lines at 0.1 % and 1 %)")
+            ax.set_ylabel("spam recall")
+            ax.set_title(f"ROC — {SPLIT_TITLES[name]} (n={len(y):,})", fontsize=10)
+        else:
+            ax.set_xlabel("spam recall")
+            ax.set_ylabel("precision")
+            ax.set_title(f"Precision-recall — {SPLIT_TITLES[name]} (spam {int(y.sum()):,} of {len(y):,})", fontsize=10)
         ax.set_ylim(0, 1.01)
-        ax.set_title(f"Precision-recall — {SPLIT_TITLES[name]} (spam {int(y.sum()):,} of {len(y):,})", fontsize=10)
-        ax.legend(loc="lower left", fontsize=8, title="● hold  ■ reject", title_fontsize=8)
+        ax.legend(loc="lower right" if kind == "roc" else "lower left", fontsize=8, title="● hold  ■ reject",
+                  title_fontsize=8)
         ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)
 
 
 def _histograms(splits: dict[str, dict[str, Any]], path: Path) -> None:
@@ -143,18 +143,12 @@ def _histograms(splits: dict[str, dict[str, Any]], path: Path) -> None:
             ax.set_ylabel("comments (log)")
             ax.set_title(title, fontsize=10)
             ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)
 
 
 def _calibration(splits: dict[str, dict[str, Any]], path: Path) -> None:
-    fig, axes = plt.subplots(1, len(splits), figsize=(6 * len(splits), 5), squeeze=False)
-    for ax, (name, sp) in zip(axes[0], splits.items()):
-        if not _usable(sp):
-            _empty(ax, SPLIT_TITLES[name], _not_enough(sp))
-            continue
-        y = np.asarray(sp["y"])
+    fig, panels = _split_panels(splits)
+    for ax, name, sp, y in panels:
         ax.plot([0, 1], [0, 1], color="#9ca3af", lw=0.8, label="perfectly calibrated")
         n_bins = 10 if len(y) >= 100 else max(2, len(y) // 10)
         for model, s in sp["scores"].items():
@@ -166,9 +160,7 @@ def _calibration(splits: dict[str, dict[str, Any]], path: Path) -> None:
         ax.set_title(f"Calibration ({n_bins} quantile bins) — {SPLIT_TITLES[name]}", fontsize=10)
         ax.legend(fontsize=8, loc="upper left")
         ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)
 
 
 def _confusion(name: str, sp: dict[str, Any], path: Path) -> None:
@@ -190,9 +182,7 @@ def _confusion(name: str, sp: dict[str, Any], path: Path) -> None:
             ax.set_xlabel("predicted (flagged = spam)", fontsize=8)
             ax.set_ylabel("label", fontsize=8)
     fig.suptitle(f"Confusion matrices — {SPLIT_TITLES[name]}", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)
 
 
 _TEMPLATE = """<!doctype html>
@@ -294,8 +284,8 @@ def write_report(run_dir: Path, run_id: int, summary: dict[str, Any], splits: di
     """
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    _roc(splits, run_dir / "roc.png")
-    _pr(splits, run_dir / "precision_recall.png")
+    _curves(splits, run_dir / "roc.png", "roc")
+    _curves(splits, run_dir / "precision_recall.png", "pr")
     _histograms(splits, run_dir / "score_histograms.png")
     _calibration(splits, run_dir / "calibration.png")
     for name, sp in splits.items():

@@ -12,7 +12,7 @@ methods then need ``X-CSRFToken``). Moderators get 403. Thin: parse, call ``serv
 """
 from __future__ import annotations
 
-from flask import Flask, g, url_for
+from flask import Flask, url_for
 from flask.views import MethodView
 from flask_smorest import Api, Blueprint
 from marshmallow import RAISE, Schema, fields, validate
@@ -20,7 +20,8 @@ from sqlalchemy import select
 
 from service import model_versions, retrain_jobs
 from service.api.helpers import db_session, runtime
-from service.api.moderator_auth import current_actor, fresh_csrf_token, job_queue, require_csrf
+from service.api.moderator_auth import current_actor, job_queue, require_csrf
+from service.api.queue import _no_store as no_store_and_fresh_csrf
 from service.errors import Forbidden, NotFound, ServiceUnavailable
 from service.store.tables import RetrainRun
 
@@ -93,12 +94,7 @@ def _authenticate() -> None:
     require_admin()
 
 
-@blp.after_request
-def _no_store(response):
-    response.headers["Cache-Control"] = "no-store"
-    if g.get("auth_by") == "session":
-        response.headers["X-CSRFToken"] = fresh_csrf_token()
-    return response
+blp.after_request(no_store_and_fresh_csrf)
 
 
 def get_run(run_id: int) -> RetrainRun:
