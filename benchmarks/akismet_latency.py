@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -132,6 +133,8 @@ def main() -> None:
                 proc.wait(15)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.wait(5)
+        shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":
