@@ -812,6 +812,9 @@ def _retrain(db: Database, registry: ModelRegistry | None, options: RetrainOptio
                                            "base_eval": summary["figures"]["base_eval"].get("published")
                                            or summary["figures"]["base_eval"]["candidate"],
                                            "feedback_newest": summary["figures"]["feedback_newest"].get("candidate")}}
+            if model_versions.get(db, current.version) is None:  # keep the shipped model reachable by rollback
+                model_versions.publish(db, registry, current.version, current.blob, current.metadata,
+                                       published_by="saring (shipped model)", make_current=False)
             model_versions.publish(db, registry, final.version, final.blob, meta,
                                    published_by=options.started_by or "saring retrain",
                                    report_path=str(run_dir / "report.html"))

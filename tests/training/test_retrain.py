@@ -275,3 +275,16 @@ def test_report_plots_for_tiny_or_missing_feedback(tmp_path):
                             "scores": {"current": np.zeros(0), "candidate": np.zeros(0)}, "thresholds": th}})
     assert out.exists() and all((tmp_path / p).stat().st_size > 1000 for p in PLOTS)
     assert "not enough data" not in out.read_text()  # said in the plots, not the page
+
+
+def test_without_redis_the_version_is_recorded_and_the_shipped_model_kept_for_rollback(clean_db, feedback_campaign,
+                                                                                          data_dir, tmp_path):
+    from models.artifact import load_default
+
+    feedback_campaign()
+    result = retrain(clean_db, None, RetrainOptions(data_dir=data_dir, **QUICK), tmp_path, progress=False)
+    assert result.status == "published"
+    assert any("Redis unreachable" in w for w in result.summary["warnings"])
+    assert model_versions.current(clean_db).version == result.candidate_version
+    shipped = model_versions.get(clean_db, load_default().version)
+    assert shipped is not None and shipped.is_current is False
