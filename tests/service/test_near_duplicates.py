@@ -163,3 +163,19 @@ def test_comments_are_checked_when_redis_is_down(app, client, auth, make_user):
     with rt.db.session() as s:
         assert s.get(Comment, first["id"]).label.label == "spam"
 
+
+
+def test_akismet_submit_spam_holds_near_duplicates_and_submit_ham_clears(client, api_key):
+    """The Akismet API end to end: comment-check, submit-spam by guid, a near-duplicate is spam."""
+    form = {"api_key": api_key, "blog": "https://news.example", "user_ip": "203.0.113.9", "comment_type": "comment"}
+    first = client.post("/1.1/comment-check", data={**form, "comment_content": SPAM})
+    assert first.text == "false"
+    guid = first.headers["X-akismet-guid"]
+    r = client.post("/1.1/submit-spam", data={**form, "guid": guid, "comment_content": SPAM})
+    assert r.text == "Thanks for making the web a better place."
+    again = client.post("/1.1/comment-check", data={**form, "comment_content": VARIANT, "user_ip": "203.0.113.10"})
+    assert again.text == "true"
+    client.post("/1.1/submit-ham", data={**form, "guid": again.headers["X-akismet-guid"], "comment_content": VARIANT})
+    third = client.post("/1.1/comment-check", data={**form, "comment_content": VARIANT + " Really",
+                                                     "user_ip": "203.0.113.11"})
+    assert third.text == "false"
