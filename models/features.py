@@ -213,7 +213,7 @@ class MetaTokens(TransformerMixin, BaseEstimator):
 
     Input: comment frame. Output: object array of shape ``(n,)``; each string holds
     space-separated tokens (feed to ``CountVectorizer(token_pattern=r"\\S+")``):
-    ``ctype_<comment_type or none>``, ``linkdom_<domain>`` per link domain in the
+    ``meta`` on every row, ``ctype_<comment_type>`` (none when empty), ``linkdom_<domain>`` per link domain in the
     content, ``linkshort`` for a shortener, ``authdom_<domain>`` for ``author_url``,
     ``maildom_<domain>`` for ``author_email``. Dots in domains become ``_``.
     """
@@ -234,7 +234,10 @@ class MetaTokens(TransformerMixin, BaseEstimator):
         for text, ctype, aurl, email in zip(
             _column(X, "content"), _column(X, "comment_type"), _column(X, "author_url"), _column(X, "author_email")
         ):
-            toks = ["ctype_" + (ctype.strip().lower().replace(" ", "_") or "none")]
+            # "meta" on every row keeps the vocabulary non-empty; no token for an empty type, so a
+            # typed comment does not look unusual to a model trained on untyped rows
+            ctype = ctype.strip().lower().replace(" ", "_")
+            toks = ["meta"] + (["ctype_" + ctype] if ctype else [])
             links = extract_links(text) if text else []
             for dom in dict.fromkeys(link.domain for link in links):
                 toks.append(self._tok("linkdom_", dom))

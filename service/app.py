@@ -43,6 +43,11 @@ def create_app(test_config: dict | None = None, runtime: Runtime | None = None) 
         SARING=settings,
     )
     app.extensions["saring"] = runtime or Runtime.create(settings)
+    if settings.trusted_proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
     api = Api(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer", "description": "A site's API key"}}}})

@@ -46,6 +46,9 @@ class Settings:
         session_cookie_secure: send the moderator session cookie only over HTTPS
             (``SARING_SECURE_COOKIES``, default off so http://127.0.0.1 works).
         log_level: ``SARING_LOG_LEVEL``.
+        trusted_proxies: how many reverse proxies in front of Saring set ``X-Forwarded-For`` /
+            ``-Proto`` / ``-Host`` (``SARING_TRUSTED_PROXIES``, default 0: headers ignored). Needed
+            behind a proxy so that sign-in throttling and logs see the client's address.
         reports_dir: where retrain runs write their report folders (``SARING_REPORTS_DIR``,
             default ``<home>/reports``).
         retrain_quick: background retrains use the small, fast test settings
@@ -65,6 +68,7 @@ class Settings:
     akismet_api_host: str = "rest.akismet.com"
     session_cookie_secure: bool = False
     log_level: str = "INFO"
+    trusted_proxies: int = 0
     testing: bool = False
     reports_dir: Path | None = None
     retrain_quick: bool = False
@@ -85,6 +89,7 @@ class Settings:
             akismet_api_host=env.get("SARING_API_HOST", "rest.akismet.com"),
             session_cookie_secure=_bool(env.get("SARING_SECURE_COOKIES"), False),
             log_level=env.get("SARING_LOG_LEVEL", "INFO"),
+            trusted_proxies=int(env.get("SARING_TRUSTED_PROXIES", "0") or 0),
             reports_dir=Path(env["SARING_REPORTS_DIR"]) if env.get("SARING_REPORTS_DIR") else None,
             retrain_quick=_bool(env.get("SARING_RETRAIN_QUICK"), False),
         ).resolved()

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from models.classifier import SpamClassifier
 from service.labels import LABELS, record_label
-from service.moderation import CommentData, classifier_input, site_thresholds
+from models.lang import comment_lang
+from service.moderation import CommentData, site_thresholds
 from service.store.tables import ApiKey, Comment, CommentEvent, Site
 
 #: Events per label.
@@ -68,8 +69,8 @@ def _store_reported(session: Session, classifier: SpamClassifier, site: Site, ap
                     data: CommentData, label: str) -> Comment:
     """Store a comment we first hear of in a report. Its ``decision`` is what the model would have
     decided (for evaluation); its ``status`` is the reported label."""
-    scored = classifier.score_one(classifier_input(classifier, data))
-    thresholds = site_thresholds(site, classifier)
+    scored = classifier.score_one(data.classifier_record())
+    thresholds = site_thresholds(site, classifier, comment_lang(data.lang, data.content))
     score = scored.spam_score
     decision = "reject" if score >= thresholds.reject else "hold" if score >= thresholds.hold else "accept"
     comment = Comment(

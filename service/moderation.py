@@ -13,9 +13,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from models.classifier import SpamClassifier
+from models.lang import comment_lang
 from service import metrics
 from service.policy import Signals, Thresholds, decide
 from service.signals import SignalSource
+from service.usage import UsageCounter, check_counts
 from service.store.tables import DECISION_TO_STATUS, ApiKey, Comment, CommentEvent, Site
 
 
@@ -66,45 +68,19 @@ class CommentData:
         }
 
 
-def classifier_input(classifier: SpamClassifier, data: CommentData) -> dict[str, str]:
-    """The record ``classifier`` scores for ``data``: ``data.classifier_record()`` with
-    ``comment_type`` emptied when the model never saw that type in training.
-
-    Why: the model's metadata tokens include ``ctype_<comment_type or none>``; a model trained on
-    rows without a comment type knows only ``ctype_none``, and for it any other type (WordPress
-    always sends ``comment``) would drop that always-present token and shift every score towards
-    spam. A type the model has learned (``ctype_<type>`` in its vocabulary) is passed unchanged.
-    """
-    record = data.classifier_record()
-    ctype = record["comment_type"].strip().lower().replace(" ", "_")
-    if ctype and f"ctype_{ctype}" not in _meta_vocabulary(classifier):
-        record["comment_type"] = ""
-    return record
-
-
-def _meta_vocabulary(classifier: SpamClassifier) -> frozenset[str]:
-    """Metadata tokens the model learned (empty when it has no metadata-token step)."""
-    cached = getattr(classifier, "_saring_meta_vocabulary", None)
-    if cached is None:
-        try:
-            step = classifier.pipeline.named_steps["features"].named_transformers_["metatok"]
-            cached = frozenset(step.named_steps["vec"].vocabulary_)
-        except (AttributeError, KeyError):
-            cached = frozenset()
-        classifier._saring_meta_vocabulary = cached  # type: ignore[attr-defined]
-    return cached
-
-
-def site_thresholds(site: Site, classifier: SpamClassifier) -> Thresholds:
-    """The site's own thresholds where set, else the model's validated defaults."""
-    default = classifier.metadata.get("thresholds", {})
+def site_thresholds(site: Site, classifier: SpamClassifier, lang: str = "") -> Thresholds:
+    """The site's own thresholds where set, else the model's validated defaults: those chosen for
+    the comment's language (``lang``, see ``models.lang.comment_lang``) when the model has them
+    (``metadata["thresholds_by_lang"]``), else its pooled ones."""
+    default = classifier.metadata.get("thresholds_by_lang", {}).get(lang) or classifier.metadata.get("thresholds", {})
     hold = site.hold_threshold if site.hold_threshold is not None else float(default.get("hold", 0.5))
     reject = site.reject_threshold if site.reject_threshold is not None else float(default.get("reject", 0.95))
     return Thresholds(hold=hold, reject=max(reject, hold))
 
 
 def check_comment(session: Session, classifier: SpamClassifier, signals: SignalSource, site: Site,
-                  api_key: ApiKey | None, data: CommentData, source: str = "api") -> Comment:
+                  api_key: ApiKey | None, data: CommentData, source: str = "api",
+                  usage: UsageCounter | None = None) -> Comment:
     """Score ``data``, decide, store and commit. Returns the stored ``Comment``.
 
     Args:
@@ -114,11 +90,13 @@ def check_comment(session: Session, classifier: SpamClassifier, signals: SignalS
         site, api_key: the authenticated site and key.
         data: the comment.
         source: ``api`` (JSON API) or ``akismet``.
+        usage: when given (and ``api_key``), the call is counted for the key and ``data.blog`` in
+            the same transaction as the comment.
 
     Raises SQLAlchemy errors when the database fails (nothing is stored then).
     """
     started = time.perf_counter()
-    scored = classifier.score_one(classifier_input(classifier, data))
+    scored = classifier.score_one(data.classifier_record())
     sig = Signals(
         user_roles=tuple(r.strip().lower() for r in data.user_role if r.strip()),
         author=data.author,
@@ -130,7 +108,7 @@ def check_comment(session: Session, classifier: SpamClassifier, signals: SignalS
     near = signals.near_duplicate(site.id, data.content)
     if near is not None:
         sig.near_duplicate_of, sig.near_duplicate_similarity = near.comment_id, near.similarity
-    verdict = decide(scored.spam_score, list(scored.reasons), site_thresholds(site, classifier), sig)
+    verdict = decide(scored.spam_score, list(scored.reasons), site_thresholds(site, classifier, comment_lang(data.lang, data.content)), sig)
     values = asdict(data)
     comment = Comment(
         site_id=site.id,
@@ -150,7 +128,11 @@ def check_comment(session: Session, classifier: SpamClassifier, signals: SignalS
         from_status=None, to_status=comment.status,
         reason=f"spam_score {verdict.spam_score:.3f} ({verdict.rule})",
     ))
+    if usage is not None and api_key is not None:
+        usage.add(api_key.id, data.blog, check_counts(comment.decision), session=session)
     session.commit()
+    if usage is not None and api_key is not None:
+        usage.add_live(api_key.id, data.blog, check_counts(comment.decision))
     metrics.COMMENTS_CHECKED.labels(verdict.decision, source).inc()
     metrics.CHECK_LATENCY.observe(time.perf_counter() - started)
     return comment

@@ -17,6 +17,7 @@ from service.redis_conn import connect, embedded_url
 from service.redis_keys import RedisKeys
 from service.signals import SignalSource
 from service.store.db import Database
+from service.usage import UsageCounter
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ class Runtime:
     keys: RedisKeys
     registry: ModelRegistry
     signals: SignalSource
+    usage: UsageCounter
     holder: ModelHolder | None = None
 
     @classmethod
@@ -45,7 +47,7 @@ class Runtime:
         if db.is_sqlite:
             db.upgrade()  # the embedded default migrates itself; PostgreSQL: `saring db upgrade` / `saring serve`
         registry = ModelRegistry(client, keys.model)
-        rt = cls(settings, db, client, url, keys, registry, SignalSource(client, keys))
+        rt = cls(settings, db, client, url, keys, registry, SignalSource(client, keys), UsageCounter(db, client, keys))
         near_duplicates.watch(db.engine, rt.signals.near_dups)
         if load_model:
             rt.holder = ModelHolder(registry, db, settings.model_poll_seconds).start(background=background)

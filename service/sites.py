@@ -29,10 +29,19 @@ def normalize_site_url(url: str) -> str:
 
     Raises ``ValidationFailed`` (field ``site``) unless ``url`` is an absolute http(s) URL.
     """
-    parts = urlsplit((url or "").strip())
-    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
-        raise ValidationFailed("site must be an absolute http(s) URL, e.g. https://news.example", field="site")
-    netloc = parts.hostname.lower() + (f":{parts.port}" if parts.port else "")
+    bad = ValidationFailed("site must be an absolute http(s) URL, e.g. https://news.example", field="site")
+    text = (url or "").strip()
+    if len(text) > 2048 or any(ord(c) < 32 or c == "\x7f" for c in text):
+        raise bad
+    try:
+        parts = urlsplit(text)
+        host, port = parts.hostname, parts.port  # port raises ValueError when out of range
+    except ValueError:
+        raise bad from None
+    if parts.scheme.lower() not in {"http", "https"} or not host:
+        raise bad
+    host = f"[{host.lower()}]" if ":" in host else host.lower()  # IPv6 literals keep their brackets
+    netloc = host + (f":{port}" if port else "")
     return f"{parts.scheme.lower()}://{netloc}{parts.path.rstrip('/')}"
 
 
@@ -86,7 +95,7 @@ def list_keys(session: Session) -> list[ApiKey]:
 def revoke_key(session: Session, key_or_id: str) -> ApiKey:
     """Revoke by plain key or numeric id. Raises ``NotFound``."""
     row = None
-    if key_or_id.isdigit():
+    if key_or_id.isascii() and key_or_id.isdigit() and len(key_or_id) <= 18:
         row = session.get(ApiKey, int(key_or_id))
     if row is None:
         row = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(key_or_id)))

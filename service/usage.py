@@ -8,7 +8,8 @@ Counters (Akismet's key-sites report, reference section 3.1):
 * ``false_positives``: submit-ham on a comment we had answered spam.
 
 Storage, written through: every increment is an atomic upsert (``INSERT … ON CONFLICT DO UPDATE SET
-n = n + excluded.n``) into the ``usage_monthly`` table in its own short transaction, and an
+n = n + excluded.n``) into the ``usage_monthly`` table (for a comment-check, in the same transaction
+that stores the comment; for reports, in its own short transaction), and an
 ``HINCRBY`` of the Redis hashes ``RedisKeys.usage`` (per site) and ``RedisKeys.usage_total`` (per
 key), the shared live counters, kept ``USAGE_TTL`` seconds. The database is the copy reports read,
 so a Redis outage or restart loses nothing; Redis errors are logged and counted
@@ -78,24 +79,37 @@ class UsageCounter:
         self.client = client
         self.keys = keys
 
-    def add(self, api_key_id: int, blog: str, counts: dict[str, int], when: dt.datetime | None = None) -> None:
+    def add(self, api_key_id: int, blog: str, counts: dict[str, int], when: dt.datetime | None = None,
+            session: Session | None = None) -> None:
         """Add ``counts`` (names from ``COUNTERS``, non-negative ints) for one key, site and month.
 
-        Raises ``ValueError`` for an unknown counter name; never raises for storage failures.
+        With ``session``, the database increment joins that session's transaction (one commit
+        for a comment and its count; the caller commits) and the Redis increment must follow
+        with :meth:`add_live` after the commit. Without it, the increment commits on its own
+        and Redis is updated here.
+
+        Raises ``ValueError`` for an unknown counter name; never raises for storage failures
+        when it commits on its own.
         """
-        unknown = set(counts) - set(COUNTERS)
-        if unknown:
-            raise ValueError(f"unknown usage counters: {sorted(unknown)}")
-        counts = {name: int(n) for name, n in counts.items() if n}
+        counts, blog, month = self._normalise(blog, counts, when)
         if not counts:
             return
-        blog = (blog or "")[:MAX_BLOG_CHARS]
-        month = month_of(when)
+        if session is not None:
+            session.execute(self._upsert(api_key_id, blog, month, counts))
+            return
         try:
-            self._add_db(api_key_id, blog, month, counts)
+            with self.db.engine.begin() as conn:
+                conn.execute(self._upsert(api_key_id, blog, month, counts))
         except Exception as exc:  # noqa: BLE001 - counting must never fail the request it counts
             metrics.USAGE_WRITE_FAILURES.inc()
             log.error("usage increment not stored (key %s, %s, %s): %s", api_key_id, blog, month, exc)
+        self.add_live(api_key_id, blog, counts, when)
+
+    def add_live(self, api_key_id: int, blog: str, counts: dict[str, int], when: dt.datetime | None = None) -> None:
+        """Increment only the Redis counters (after a database increment joined a transaction)."""
+        counts, blog, month = self._normalise(blog, counts, when)
+        if not counts:
+            return
         try:
             pipe = self.client.pipeline(transaction=False)
             for key in (self.keys.usage(api_key_id, blog, month), self.keys.usage_total(api_key_id, month)):
@@ -107,19 +121,24 @@ class UsageCounter:
             metrics.REDIS_ERRORS.labels("usage").inc()
             log.warning("usage counter not incremented in Redis (kept in the database): %s", exc)
 
-    def _add_db(self, api_key_id: int, blog: str, month: str, counts: dict[str, int]) -> None:
+    @staticmethod
+    def _normalise(blog: str, counts: dict[str, int], when: dt.datetime | None) -> tuple[dict[str, int], str, str]:
+        unknown = set(counts) - set(COUNTERS)
+        if unknown:
+            raise ValueError(f"unknown usage counters: {sorted(unknown)}")
+        return ({name: int(n) for name, n in counts.items() if n}, (blog or "")[:MAX_BLOG_CHARS], month_of(when))
+
+    def _upsert(self, api_key_id: int, blog: str, month: str, counts: dict[str, int]):
         if self.db.engine.dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert
         else:
             from sqlalchemy.dialects.sqlite import insert
         values = {name: counts.get(name, 0) for name in COUNTERS}
         stmt = insert(UsageMonthly).values(api_key_id=api_key_id, blog=blog, month=month, **values)
-        stmt = stmt.on_conflict_do_update(
+        return stmt.on_conflict_do_update(
             index_elements=["api_key_id", "blog", "month"],
             set_={name: getattr(UsageMonthly, name) + stmt.excluded[name] for name in counts},
         )
-        with self.db.engine.begin() as conn:
-            conn.execute(stmt)
 
     def live(self, api_key_id: int, month: str | None = None) -> dict[str, int] | None:
         """The Redis counters of one key for ``month`` summed over its sites, or ``None`` when Redis

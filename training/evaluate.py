@@ -84,6 +84,35 @@ def choose_thresholds(
     return {"hold": hold, "reject": max(reject, hold)}
 
 
+def choose_thresholds_by_lang(
+    y_true: Sequence[int],
+    spam_scores: Sequence[float],
+    langs: Sequence[str],
+    min_ham: int = 500,
+    min_spam: int = 50,
+    max_fpr_hold: float = 0.01,
+    max_fpr_reject: float = 0.001,
+) -> dict[str, dict[str, float]]:
+    """Per-language ``hold``/``reject`` thresholds from validation scores (as
+    :func:`choose_thresholds`, on each language's rows alone).
+
+    The pooled thresholds meet the FPR limits on the pooled ham, which is mostly one language;
+    per-language thresholds meet them on each language's own ham. Languages with fewer than
+    ``min_ham`` ham or ``min_spam`` spam rows get none (the pooled thresholds apply).
+
+    Returns ``{lang: {"hold": float, "reject": float}}``.
+    """
+    y = np.asarray(y_true).astype(int)
+    s = np.asarray(spam_scores, dtype=np.float64)
+    lg = np.asarray(langs).astype(str)
+    out: dict[str, dict[str, float]] = {}
+    for lang in sorted(set(lg.tolist()) - {""}):
+        mask = lg == lang
+        if (y[mask] == 0).sum() >= min_ham and (y[mask] == 1).sum() >= min_spam:
+            out[lang] = choose_thresholds(y[mask], s[mask], max_fpr_hold, max_fpr_reject)
+    return out
+
+
 def metrics_at(y_true: Sequence[int], spam_scores: Sequence[float], threshold: float) -> dict[str, Any]:
     """Confusion-matrix figures when flagging ``score >= threshold`` as spam.
 

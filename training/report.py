@@ -159,6 +159,23 @@ def render_model_card(m: dict[str, Any]) -> str:
       "Indonesian YouTube comments. On the smaller English sets the same thresholds give a higher ham FPR "
       "(see the table) — in particular the DataCamp blog comments, whose labels are noisy (greetings, one-word and "
       "non-English comments were meant to be labelled spam, inconsistently).\n")
+    by_lang = m.get("thresholds_by_lang") or {}
+    if by_lang:
+        a("### Per-language thresholds (used by the service when a comment's language is known)\n")
+        a("The service guesses English or Indonesian from common function words (`models/lang.py`; else the "
+          "declared `lang` / `blog_lang`) and then applies that language's thresholds, chosen on that "
+          "language's OOF scores so each keeps ham FPR ≤ 1 % at hold and ≤ 0.1 % at reject. Comments of "
+          "unknown language get the pooled thresholds above.\n")
+        a("| lang | n | spam | ROC AUC | hold | reject | ham FPR@hold (pooled thr.) | recall@hold (pooled thr.) "
+          "| ham FPR@hold (own thr.) | recall@hold (own thr.) | ham FPR@reject (own) | recall@reject (own) |")
+        a("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for lang, b in by_lang.items():
+            pooled, own = b["at_pooled_thresholds"], b["at_own_thresholds"]
+            a(f"| {lang} | {own['n']:,} | {own['n_spam']:,} | {_f(own['roc_auc'], 4)} | {_f(b['thresholds']['hold'])} | "
+              f"{_f(b['thresholds']['reject'])} | {_pct(pooled['fpr_at_hold'])} | {_f(pooled['recall_at_hold'])} | "
+              f"{_pct(own['fpr_at_hold'])} | {_f(own['recall_at_hold'])} | {_pct(own['fpr_at_reject'])} | "
+              f"{_f(own['recall_at_reject'])} |")
+        a("")
     a("Threshold transfer check (thresholds chosen on the other folds' OOF scores, applied to the held-out fold; "
       "pooled):\n")
     a("| threshold | precision | spam recall | ham FPR |")

@@ -72,7 +72,7 @@ from service import model_versions
 from service.store.db import Database, session_scope
 from service.store.tables import Comment, Label, RetrainRun, utcnow
 from training.data import _letters_key, dedupe, default_data_dir, load_base_datasets
-from training.evaluate import choose_thresholds, evaluate_scores
+from training.evaluate import choose_thresholds, choose_thresholds_by_lang, evaluate_scores
 from training.train import _QUICK_PARAMS, _QUICK_ROWS, RANDOM_STATE, _sample, _summary_row
 
 __all__ = [
@@ -535,16 +535,10 @@ def _model(pipe: Any, metadata: dict[str, Any]) -> SpamClassifier:
 
 
 def _scores(clf: SpamClassifier, frame: pd.DataFrame) -> np.ndarray:
-    """Spam scores of ``clf`` on ``frame``'s rows as the service scores them: through
-    :func:`service.moderation.classifier_input` (a ``comment_type`` the model never learned is
-    blanked, so a model trained without types is not pushed towards spam by ``comment``)."""
+    """Spam scores of ``clf`` on ``frame``'s rows, shape ``(n,)``."""
     if not len(frame):
         return np.zeros(0)
-    from service.moderation import CommentData, classifier_input
-
-    records = [classifier_input(clf, CommentData(**{c: row[c] for c in FEATURE_COLUMNS}))
-               for row in to_frame(frame).to_dict("records")]
-    return clf.spam_scores(records)
+    return clf.spam_scores(to_frame(frame).to_dict("records"))
 
 
 def _evaluation(y: np.ndarray, groups: np.ndarray, scores: dict[str, np.ndarray],
@@ -650,7 +644,9 @@ def _retrain(db: Database, registry: ModelRegistry | None, options: RetrainOptio
     n_cv = folds * (2 if need_reference else 1)
 
     with prog.stage("choose thresholds (cross-validation)", n_cv) as bar:
-        cand_thresholds, _ = _oof_thresholds(params, train_rows, weights, folds, bar)
+        cand_thresholds, cand_oof = _oof_thresholds(params, train_rows, weights, folds, bar)
+        cand_by_lang = choose_thresholds_by_lang(train_rows["label"].to_numpy(), cand_oof,
+                                                 train_rows["lang"].fillna("").astype(str).to_numpy())
         if need_reference:
             ref_params = _recipe(current, RetrainOptions(quick=options.quick))
             ref_thresholds, _ = _oof_thresholds(ref_params, base_train, np.ones(len(base_train)), folds, bar)
@@ -681,7 +677,7 @@ def _retrain(db: Database, registry: ModelRegistry | None, options: RetrainOptio
         t0 = time.perf_counter()
         cand_pipe = _fit(params, train_rows, weights)
         fit_seconds = time.perf_counter() - t0
-        candidate = _model(cand_pipe, {**base_meta, "thresholds": cand_thresholds,
+        candidate = _model(cand_pipe, {**base_meta, "thresholds": cand_thresholds, "thresholds_by_lang": cand_by_lang,
                                        "feedback_until": fb_older["labelled_at"].max().isoformat() if len(fb_older) else None,
                                        "trained_on": "base-train + older feedback"})
         bar.update(1)
@@ -745,7 +741,7 @@ def _retrain(db: Database, registry: ModelRegistry | None, options: RetrainOptio
             all_rows = pd.concat([base_train, fb_train, newest_trainable], ignore_index=True)
             all_w = np.where(all_rows["dataset"] == FEEDBACK_DATASET, options.feedback_weight, 1.0)
             final = _model(_fit(params, all_rows, all_w),
-                           {**base_meta, "thresholds": cand_thresholds, "feedback_until": feedback_until,
+                           {**base_meta, "thresholds": cand_thresholds, "thresholds_by_lang": cand_by_lang, "feedback_until": feedback_until,
                             "trained_on": "base-train + all feedback (refit of the evaluated recipe)"})
             scores_eval["published"] = _scores(final, base_eval)
             ev_base["published"] = evaluate_scores(y_eval, scores_eval["published"], final.thresholds, ds_eval)

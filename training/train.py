@@ -46,7 +46,7 @@ from training.data import (
     load_base_datasets,
     load_livechat_check,
 )
-from training.evaluate import choose_thresholds, evaluate_scores, metrics_at
+from training.evaluate import choose_thresholds, choose_thresholds_by_lang, evaluate_scores, metrics_at
 
 __all__ = ["ALTERNATIVES", "QUICK_ALTERNATIVES", "main", "run_training"]
 
@@ -324,6 +324,18 @@ def run_training(
     chosen = _select(results)
     best = results[chosen]
     thresholds = best["thresholds"]
+    langs = data["lang"].to_numpy().astype(str)
+    thresholds_by_lang = choose_thresholds_by_lang(y, oofs[chosen], langs)
+    by_lang_metrics = {
+        lang: {
+            "thresholds": th,
+            "at_pooled_thresholds": _summary_row(evaluate_scores(y[langs == lang], oofs[chosen][langs == lang],
+                                                                 thresholds)["overall"]),
+            "at_own_thresholds": _summary_row(evaluate_scores(y[langs == lang], oofs[chosen][langs == lang],
+                                                              th)["overall"]),
+        }
+        for lang, th in thresholds_by_lang.items()
+    }
 
     ablation = {}
     for label, with_name, without_name in ABLATIONS:
@@ -377,6 +389,7 @@ def run_training(
     }
     metadata = {
         "thresholds": thresholds,
+        "thresholds_by_lang": thresholds_by_lang,
         "metrics": summary,
         "trained_at": trained_at,
         "data": data_summary,
@@ -399,7 +412,8 @@ def run_training(
             "stratified on data set x label, groups = near-duplicate key (letters a-z of normalised text)",
             "dedupe": "exact duplicates of normalize_text(content) dropped across all data sets; "
             "majority label kept, tied texts dropped",
-            "thresholds": "hold = lowest threshold with OOF ham FPR <= 1%, reject = <= 0.1%",
+            "thresholds": "hold = lowest threshold with OOF ham FPR <= 1%, reject = <= 0.1%; "
+            "the same per language (en, id) on that language's rows, used when a comment's language is known",
             "selection": "best OOF spam recall at hold; within 0.005 the higher ROC AUC "
             "(data-set-weighted alternatives are reported only)",
             "random_state": RANDOM_STATE,
@@ -407,6 +421,7 @@ def run_training(
         "data": data_summary,
         "chosen": chosen,
         "thresholds": thresholds,
+        "thresholds_by_lang": by_lang_metrics,
         "cv": best["cv"],
         "cv_summary": summary,
         "threshold_transfer": _transfer_check(y, oofs[chosen], datasets, folds),

@@ -21,7 +21,7 @@ from service.feedback import FeedbackResult, record_feedback
 from service.moderation import CommentData, check_comment
 from service.runtime import Runtime
 from service.store.tables import ApiKey, Comment
-from service.usage import ORDERS, SiteUsage, UsageCounter, check_counts, key_sites, month_of, totals
+from service.usage import ORDERS, SiteUsage, key_sites, month_of, totals
 
 #: The exact body of a successful submit-spam / submit-ham.
 THANKS = "Thanks for making the web a better place."
@@ -110,10 +110,9 @@ def comment_check(rt: Runtime, session: Session, req: AkismetRequest) -> Comment
     its ``id`` is the ``X-akismet-guid`` and its ``decision`` the answer."""
     require_post(req, "comment-check")
     key = authenticate(session, req, rt.settings.akismet_api_host)
-    blog, data = _comment(rt, req)
-    comment = check_comment(session, rt.holder.classifier, rt.signals, key.site, key, data, source="akismet")
-    UsageCounter(rt.db, rt.redis, rt.keys).add(key.id, blog, check_counts(comment.decision))
-    return comment
+    _blog, data = _comment(rt, req)
+    return check_comment(session, rt.holder.classifier, rt.signals, key.site, key, data, source="akismet",
+                         usage=rt.usage)
 
 
 def submit(rt: Runtime, session: Session, req: AkismetRequest, label: str) -> FeedbackResult:
@@ -125,7 +124,7 @@ def submit(rt: Runtime, session: Session, req: AkismetRequest, label: str) -> Fe
     guid = req.form.get("guid") or req.form.get("akismet_guid")
     result = record_feedback(session, rt.holder.classifier, key.site, key, data, label, guid=guid,
                              reporter=req.form.get("reporter"), source="akismet")
-    UsageCounter(rt.db, rt.redis, rt.keys).add(key.id, blog, {
+    rt.usage.add(key.id, blog, {
         "api_calls": 1, "missed_spam": int(result.missed_spam), "false_positives": int(result.false_positive)})
     return result
 

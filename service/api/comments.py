@@ -5,7 +5,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy.orm import joinedload, selectinload
 
-from service import moderation, usage
+from service import moderation
 from service.api.helpers import bearer_key, db_session, require_json_object, runtime
 from service.errors import NotFound, PayloadTooLarge
 from service.schemas import CheckOut, CommentIn, CommentOut
@@ -44,10 +44,8 @@ class Comments(MethodView):
         key = bearer_key()
         data = moderation.CommentData(**{k: (v.strip() if k == "user_ip" else v) for k, v in body.items()},
                                       blog=key.site.url)
-        comment = moderation.check_comment(db_session(), rt.holder.classifier, rt.signals, key.site, key,
-                                           data, source="api")
-        usage.UsageCounter(rt.db, rt.redis, rt.keys).add(key.id, key.site.url, usage.check_counts(comment.decision))
-        return comment
+        return moderation.check_comment(db_session(), rt.holder.classifier, rt.signals, key.site, key,
+                                        data, source="api", usage=rt.usage)
 
 
 @blp.route("/<string:comment_id>")

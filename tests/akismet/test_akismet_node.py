@@ -11,7 +11,7 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-from conftest import BLOG, KX
+from akismet_support import BLOG, KX
 
 from service.store.db import session_scope
 

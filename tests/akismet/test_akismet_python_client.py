@@ -7,7 +7,7 @@ import urllib.parse
 import akismet
 import httpx
 import pytest
-from conftest import BLOG, KX, Driver, stored
+from akismet_support import BLOG, KX, Driver, stored
 from sqlalchemy import func, select
 
 from service.store.db import session_scope

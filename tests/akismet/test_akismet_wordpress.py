@@ -5,7 +5,7 @@ from __future__ import annotations
 import urllib.parse
 
 import pytest
-from conftest import BLOG, KX, stored
+from akismet_support import BLOG, KX, stored
 
 from service import sites
 from service.store.db import session_scope

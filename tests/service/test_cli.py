@@ -55,3 +55,20 @@ def test_revoke_unknown_key(cli_env):
 def test_db_upgrade(cli_env):
     r = cli_env.invoke(main, ["db", "upgrade"])
     assert r.exit_code == 0 and "revision" in r.output
+
+
+@pytest.mark.parametrize("site", ["https://x:99999", "http://[::1", "https://a:abc", "https://a\r\nb.example"])
+def test_keys_create_refuses_malformed_urls_cleanly(cli_env, site):
+    r = cli_env.invoke(main, ["keys", "create", "--site", site])
+    assert r.exit_code == 2 and "site" in r.output.lower() and "Traceback" not in r.output
+
+
+def test_revoke_huge_id_is_a_clean_error(cli_env):
+    r = cli_env.invoke(main, ["keys", "revoke", "9" * 30])
+    assert r.exit_code == 1 and "no key" in r.output
+
+
+def test_ipv6_site_keeps_brackets():
+    from service.sites import normalize_site_url
+
+    assert normalize_site_url("http://[::1]:80/blog/") == "http://[::1]:80/blog"

@@ -30,3 +30,20 @@ def test_metrics(client, auth):
     r = client.get("/metrics")
     assert r.status_code == 200
     assert b"saring_comments_checked_total" in r.data
+
+
+def test_trusted_proxy_sets_client_address(test_config):
+    from flask import request
+
+    from service.app import create_app
+
+    app = create_app({**test_config, "trusted_proxies": 1})
+    try:
+        @app.get("/_whoami")
+        def whoami():
+            return {"ip": request.remote_addr}
+
+        r = app.test_client().get("/_whoami", headers={"X-Forwarded-For": "198.51.100.23"})
+        assert r.json == {"ip": "198.51.100.23"}
+    finally:
+        app.extensions["saring"].close()
