@@ -86,6 +86,12 @@ def test_comment_signals() -> None:
     assert list(sig.get_feature_names_out()) == SIGNAL_NAMES
 
 
+def test_untyped_comment_gets_no_type_token() -> None:
+    """An empty comment_type adds no token, so typed and untyped comments differ only by the type."""
+    (tokens,) = MetaTokens().fit(to_frame([{"content": "hello"}])).transform(to_frame([{"content": "hello"}]))
+    assert tokens.split() == ["meta"]
+
+
 def test_meta_tokens() -> None:
     frame = to_frame(
         [
@@ -99,6 +105,7 @@ def test_meta_tokens() -> None:
     )
     (tokens,) = MetaTokens().fit(frame).transform(frame)
     assert tokens.split() == [
+        "meta",
         "ctype_comment",
         "linkdom_s_id",
         "linkdom_example_com",
