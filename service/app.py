@@ -5,6 +5,7 @@ overriding fields by name. Errors raised anywhere become responses here, in one 
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from flask import Flask, g, jsonify, request
@@ -12,7 +13,7 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from service.config import Settings
-from service.errors import SaringError
+from service.errors import SaringError, ServiceUnavailable
 from service.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,8 @@ def create_app(test_config: dict | None = None, runtime: Runtime | None = None) 
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
+    app.wsgi_app = _BodyReadErrors(app.wsgi_app)  # type: ignore[method-assign]
+
     api = Api(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer", "description": "A site's API key"}}}})
     from service.api import comments, health
@@ -81,6 +84,70 @@ def _register_optional_blueprints(app: Flask, api: Api) -> None:
         module.register(app, api)
 
 
+def _body_read_exceptions() -> tuple[type[BaseException], ...]:
+    """What the WSGI server's input stream raises for a malformed or broken body: gunicorn's parse
+    errors (bad chunk size, missing chunk terminator, ...) and ``OSError`` (its ``NoMoreData``,
+    a reset or timed out socket)."""
+    try:
+        from gunicorn.http.errors import ParseException
+    except ImportError:  # served by another WSGI server
+        return (OSError,)
+    return (OSError, ParseException)
+
+
+class _BodyReadErrors:
+    """WSGI middleware: a request body that cannot be read (malformed chunked encoding, a client
+    gone mid-body) raises werkzeug's ``ClientDisconnected`` (a 400 ``BadRequest``) wherever it is
+    read (Flask's form and JSON parsers, the Akismet reader of ``wsgi.input``), so every error
+    handler answers it as the client's mistake rather than a 500."""
+
+    def __init__(self, wsgi_app) -> None:
+        self.wsgi_app = wsgi_app
+        self.errors = _body_read_exceptions()
+
+    def __call__(self, environ: dict, start_response):
+        stream = environ.get("wsgi.input")
+        if stream is not None:
+            environ["wsgi.input"] = _GuardedInput(stream, self.errors)
+        return self.wsgi_app(environ, start_response)
+
+
+class _GuardedInput:
+    """A ``wsgi.input`` whose read errors become ``ClientDisconnected`` (see ``_BodyReadErrors``)."""
+
+    def __init__(self, stream, errors: tuple[type[BaseException], ...]) -> None:
+        self._stream = stream
+        self._errors = errors
+
+    def _call(self, name: str, *args):
+        from werkzeug.exceptions import ClientDisconnected
+
+        try:
+            return getattr(self._stream, name)(*args)
+        except self._errors as exc:
+            raise ClientDisconnected(f"the request body could not be read: {exc}") from None
+
+    def read(self, *args) -> bytes:
+        return self._call("read", *args)
+
+    def readline(self, *args) -> bytes:
+        return self._call("readline", *args)
+
+    def readlines(self, *args) -> list[bytes]:
+        return self._call("readlines", *args)
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))  # gunicorn's body has no readinto of its own
+        buffer[: len(data)] = data
+        return len(data)
+
+    def __iter__(self):
+        return iter(self.readline, b"")
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
 def _is_api_request() -> bool:
     return request.path.startswith("/api/") or request.path in ("/healthz", "/readyz")
 
@@ -110,10 +177,28 @@ def _register_error_handlers(app: Flask) -> None:
             err = SaringError(msg, field=first, fields=flat)
             err.code = "invalid_input"
             return jsonify(err.to_dict()), 400
-        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(exc.code or 0, "http_error")
+        code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
+                413: "payload_too_large"}.get(exc.code or 0, "http_error")
+        if request.blueprint == "moderation":  # a page: the moderation page's own HTML error
+            from flask import render_template
+
+            error = SaringError(exc.description or exc.name)
+            error.status, error.code = exc.code or 500, code
+            return render_template("moderation/error.html", error=error), error.status
         return jsonify({"error": {"code": code, "message": exc.description}}), exc.code or 500
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
+        from sqlalchemy.exc import OperationalError, SQLAlchemyError, TimeoutError as PoolTimeout
+
+        if isinstance(exc, (OperationalError, PoolTimeout)):
+            # database down, locked past its busy timeout, or no pooled connection: retry later
+            log.error("database unavailable on %s %s: %s", request.method, request.path, exc)
+            session = g.get("db_session")
+            if session is not None:
+                with contextlib.suppress(SQLAlchemyError):
+                    session.rollback()
+            err = ServiceUnavailable("database unavailable; retry later")
+            return jsonify(err.to_dict()), err.status, {"Retry-After": "30"}
         log.exception("unhandled error on %s %s", request.method, request.path)
         return jsonify({"error": {"code": "internal_error", "message": "internal error; it was logged"}}), 500

@@ -9,6 +9,10 @@ from service.store.tables import DECISIONS, STATUSES
 
 _text = dict(load_default="", validate=validate.Length(max=4096))
 
+#: Longest ``user_ip`` accepted: an IPv6 address (≤ 45 characters) with a zone id such as
+#: ``%eth0``; ``ipaddress`` accepts a zone id of any length, the ``comments.user_ip`` column does not.
+MAX_USER_IP_CHARS = 64
+
 
 class CommentIn(Schema):
     """Body of ``POST /api/v1/comments``. Unknown fields are refused."""
@@ -20,7 +24,8 @@ class CommentIn(Schema):
     author = fields.String(**_text)
     author_email = fields.String(**_text)
     author_url = fields.String(**_text)
-    user_ip = fields.String(load_default="", metadata={"description": "IPv4 or IPv6 address of the submitter"})
+    user_ip = fields.String(load_default="", validate=validate.Length(max=MAX_USER_IP_CHARS),
+                            metadata={"description": "IPv4 or IPv6 address of the submitter"})
     user_agent = fields.String(**_text)
     referrer = fields.String(**_text)
     permalink = fields.String(**_text)

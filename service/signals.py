@@ -43,8 +43,9 @@ class SignalSource:
 
     def repeats(self, site_id: int, content: str, user_ip: str) -> int:
         """How many times (this one included) ``content`` came from ``user_ip`` to this site in the
-        last ``VELOCITY_WINDOW`` seconds; 1 when Redis is unreachable or the content is empty."""
-        if not content.strip():
+        last ``VELOCITY_WINDOW`` seconds; 1 when Redis is unreachable, the content is empty or
+        ``user_ip`` is empty (comments without an address are not one sender)."""
+        if not content.strip() or not user_ip.strip():
             return 1
         fp = hashlib.sha1(f"{user_ip}\x00{content}".encode("utf-8", "surrogatepass")).hexdigest()
         key = self.keys.velocity(site_id, fp)

@@ -43,7 +43,8 @@ def require_json_object() -> dict:
 
     Raises ``UnsupportedMediaType`` (415) for another Content-Type, ``PayloadTooLarge`` (413) for a
     body over ``MAX_JSON_BODY``, ``ValidationFailed`` (400) for invalid UTF-8, invalid JSON or a
-    body that is not an object.
+    body that is not an object: also for JSON nested too deeply to parse, an integer of more digits
+    than Python converts, and a string holding NUL or a lone surrogate (naming its field).
     """
     import json
 
@@ -69,6 +70,44 @@ def require_json_object() -> dict:
     except json.JSONDecodeError as exc:
         raise ValidationFailed(f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
                                field="body") from None
+    except RecursionError:
+        raise ValidationFailed("body is not valid JSON: nested too deeply", field="body") from None
+    except ValueError as exc:  # an integer over sys.get_int_max_str_digits() digits
+        raise ValidationFailed(f"body is not valid JSON: {exc}", field="body") from None
     if not isinstance(body, dict):
         raise ValidationFailed("body must be a JSON object", field="body")
+    bad = _unstorable_string(body)
+    if bad is not None:
+        field, problem = bad
+        raise ValidationFailed(f"{field}: {problem}", field=field)
     return body
+
+
+def _unstorable_string(body: dict) -> tuple[str, str] | None:
+    """A string (key or value, at any depth) of a parsed JSON body that no database can store, as
+    ``(top-level field name, problem)``, or ``None`` when there is none.
+
+    Refused: a lone UTF-16 surrogate (``"\\ud800"`` decodes to one; it has no UTF-8 form) and the
+    NUL character (PostgreSQL text cannot hold it). Walks iteratively, so depth costs no recursion.
+    """
+    stack: list[tuple[str, object]] = [(str(k), k) for k in body] + [(str(k), v) for k, v in body.items()]
+    while stack:
+        field, value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((field, k) for k in value)
+            stack.extend((field, v) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((field, v) for v in value)
+        elif isinstance(value, str):
+            if "\x00" in value:
+                return _printable_field(field), "must not contain the NUL character (\\u0000)"
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return _printable_field(field), "must not contain a lone surrogate (\\ud800-\\udfff) escape"
+    return None
+
+
+def _printable_field(name: str) -> str:
+    """A field name fit for an error message (a key may itself hold the bad character)."""
+    return name.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\u0000")

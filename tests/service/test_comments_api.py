@@ -147,6 +147,18 @@ BAD = [
     ("bad ip", dict(json={"content": "hi", "user_ip": "999.1.1.1"}), 400, "user_ip"),
     ("junk ip", dict(json={"content": "hi", "user_ip": "200181"}), 400, "user_ip"),
     ("comma ip list", dict(json={"content": "hi", "user_ip": "203.0.113.7, 10.0.0.2"}), 400, "user_ip"),
+    ("deeply nested json", dict(data="[" * 100_000 + "]" * 100_000, content_type="application/json"), 400, "body"),
+    ("nested object json", dict(data='{"content": ' + '{"a": ' * 5000 + "1" + "}" * 5001,
+                                content_type="application/json"), 400, "body"),
+    ("integer of 5000 digits", dict(data='{"content": "hi", "author": ' + "9" * 5000 + "}",
+                                    content_type="application/json"), 400, "body"),
+    ("lone surrogate content", dict(data=r'{"content": "hi \ud800 there"}', content_type="application/json"),
+     400, "content"),
+    ("lone surrogate author", dict(data=r'{"content": "hi", "author": "\udfff"}', content_type="application/json"),
+     400, "author"),
+    ("NUL in content", dict(json={"content": "hi\u0000there"}), 400, "content"),
+    ("NUL in author", dict(json={"content": "hi", "author": "a\u0000"}), 400, "author"),
+    ("ip with a 300-character zone id", dict(json={"content": "hi", "user_ip": "fe80::1%" + "a" * 300}), 400, "user_ip"),
     ("huge content", dict(json={"content": "a" * (64 * 1024 + 1)}), 413, "content"),
     ("huge body", dict(data='{"content": "' + "a" * 300_000 + '"}', content_type="application/json"), 413, "body"),
 ]
@@ -187,3 +199,63 @@ def test_repeats_from_same_ip_get_more_suspicious(client, auth):
     assert scores[2] > scores[0]
     other_ip = post(client, auth, {**body, "user_ip": "192.0.2.45"}).json["spam_score"]
     assert other_ip == pytest.approx(scores[0])
+
+
+def test_no_user_ip_is_not_one_sender(client, auth):
+    """Comments without an address share no "same IP" velocity bucket."""
+    body = {"content": "Visit my page for great deals on shoes"}
+    answers = [post(client, auth, body).json for _ in range(4)]
+    assert len({a["spam_score"] for a in answers}) == 1, answers
+    assert not any("from this IP" in reason for a in answers for reason in a["reasons"]), answers
+
+
+def test_ip_with_short_zone_id_is_accepted(client, auth):
+    r = post(client, auth, {"content": "Thanks for the article", "user_ip": "fe80::1%eth0"})
+    assert r.status_code == 200, r.json
+
+
+class _BrokenChunkedBody:
+    """A ``wsgi.input`` that fails like gunicorn's reader of a malformed chunked body."""
+
+    def read(self, *_args):
+        from gunicorn.http.errors import InvalidChunkSize
+
+        raise InvalidChunkSize(b"ZZ")
+
+    readline = read
+
+
+def test_malformed_chunked_body_is_400_json(app, client, auth):
+    before = count_comments(app)
+    r = client.post("/api/v1/comments", headers={**auth, "Content-Type": "application/json",
+                                                 "Transfer-Encoding": "chunked"},
+                    environ_overrides={"wsgi.input": _BrokenChunkedBody(), "wsgi.input_terminated": True})
+    assert r.status_code == 400 and r.is_json, r.data[:300]
+    assert r.json["error"]["code"] == "bad_request"
+    assert "could not be read" in r.json["error"]["message"]
+    assert count_comments(app) == before
+
+
+def test_malformed_chunked_body_on_login_page_is_html_400(app, client):
+    r = client.post("/moderation/login", headers={"Content-Type": "application/x-www-form-urlencoded",
+                                                  "Transfer-Encoding": "chunked"},
+                    environ_overrides={"wsgi.input": _BrokenChunkedBody(), "wsgi.input_terminated": True})
+    assert r.status_code == 400, r.data[:300]
+    assert r.mimetype == "text/html"
+    assert "could not be read" in r.get_data(as_text=True)
+
+
+def test_database_down_is_503_unavailable(app, client, auth):
+    """A database that is down (or locked past its busy timeout) answers 503 unavailable, not 500."""
+    from service.store.db import Database
+
+    rt = app.extensions["saring"]
+    real, rt.db = rt.db, Database("postgresql+psycopg://saring@127.0.0.1:9/none")  # nothing listens on 9
+    try:
+        r = post(client, auth, {"content": "hello"})
+    finally:
+        rt.db.dispose()
+        rt.db = real
+    assert r.status_code == 503 and r.is_json, r.data[:300]
+    assert r.json["error"]["code"] == "unavailable"
+    assert r.headers["Retry-After"]
