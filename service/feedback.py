@@ -11,16 +11,22 @@ so the same report twice is one label), moves its status to ``spam``/``ham`` and
 ``is_test`` reports are never learned from: on a stored ordinary comment they only add an audit
 event (no label, no status change); a comment first stored from an ``is_test`` report is flagged
 ``is_test`` (training skips those).
+
+Concurrent identical reports end in one comment and one label: a comment stored from a report has
+a deterministic id (``report_comment_id``: a hash of site, user_ip, author and content) inserted
+with ``ON CONFLICT DO NOTHING``, so the reports that lose the race use the winner's row, and
+``record_label`` settles the label the same way.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.classifier import SpamClassifier
-from service.labels import LABELS, record_label
+from service.labels import LABELS, insert_or_ignore, record_label
 from models.lang import comment_lang
 from service.moderation import CommentData, site_thresholds
 from service.store.tables import ApiKey, Comment, CommentEvent, Site
@@ -65,23 +71,31 @@ def find_comment(session: Session, site_id: int, guid: str, data: CommentData) -
     ).first()
 
 
+def report_comment_id(site_id: int, data: CommentData) -> str:
+    """The id of a comment stored from a report: 32 hex characters of
+    ``sha256(site_id, user_ip, author, content)`` — the fields ``find_comment`` matches on, so the
+    same unknown comment reported twice (or concurrently) maps to one row."""
+    key = "\x1f".join(("report", str(site_id), data.user_ip, data.author, data.content))
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
 def _store_reported(session: Session, classifier: SpamClassifier, site: Site, api_key: ApiKey | None,
-                    data: CommentData, label: str) -> Comment:
-    """Store a comment we first hear of in a report. Its ``decision`` is what the model would have
-    decided (for evaluation); its ``status`` is the reported label."""
+                    data: CommentData, label: str) -> tuple[Comment, bool]:
+    """Store a comment we first hear of in a report, unless a concurrent report just stored it.
+    Its ``decision`` is what the model would have decided (for evaluation); its ``status`` is the
+    reported label. Returns ``(comment, stored_now)``."""
     scored = classifier.score_one(data.classifier_record())
     thresholds = site_thresholds(site, classifier, comment_lang(data.lang, data.content))
     score = scored.spam_score
     decision = "reject" if score >= thresholds.reject else "hold" if score >= thresholds.hold else "accept"
-    comment = Comment(
-        site_id=site.id, api_key_id=api_key.id if api_key else None, source="report",
+    comment_id = report_comment_id(site.id, data)
+    stored = insert_or_ignore(session, Comment.__table__, dict(
+        id=comment_id, site_id=site.id, api_key_id=api_key.id if api_key else None, source="report",
         spam_score=score, decision=decision, status=label, model_version=classifier.version,
         reasons=[f"Not checked before: stored from a submit-{label} report"] + list(scored.reasons),
         **asdict(data),
-    )
-    session.add(comment)
-    session.flush()
-    return comment
+    ), ["id"])
+    return session.get(Comment, comment_id, populate_existing=True), stored
 
 
 def record_feedback(session: Session, classifier: SpamClassifier, site: Site, api_key: ApiKey | None,
@@ -107,9 +121,9 @@ def record_feedback(session: Session, classifier: SpamClassifier, site: Site, ap
     actor = (reporter or "").strip()[:255] or (f"key {api_key.key_hint}…" if api_key else "site")
     action = REPORT_ACTIONS[label]
     comment = find_comment(session, site.id, guid, data)
-    stored_new = comment is None
+    stored_new = False
     if comment is None:
-        comment = _store_reported(session, classifier, site, api_key, data, label)
+        comment, stored_new = _store_reported(session, classifier, site, api_key, data, label)
     learnable = comment.is_test or not data.is_test
     if not learnable:
         last = comment.events[-1] if comment.events else None

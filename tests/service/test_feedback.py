@@ -78,3 +78,59 @@ def test_is_test_report_changes_no_label(ctx):
     assert not result.label_changed and s.get(Comment, comment.id).label is None
     with pytest.raises(ValueError):
         record_feedback(s, rt.holder.classifier, key.site, key, data(), "maybe")
+
+
+def _concurrently(rt, key_id: int, n: int, report) -> list:
+    """Run ``report(session, key)`` in ``n`` threads released together, each with its own session
+    (``n`` stays below the connection pool's 15);
+    returns each thread's result or exception."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    barrier = threading.Barrier(n)
+
+    def one(_i):
+        session = rt.db.session()
+        try:
+            key = session.get(ApiKey, key_id)
+            barrier.wait(10)
+            return report(session, key)
+        except Exception as exc:  # noqa: BLE001 - returned so the test can show it
+            session.rollback()
+            return exc
+        finally:
+            session.close()
+
+    with ThreadPoolExecutor(n) as pool:
+        return list(pool.map(one, range(n)))
+
+
+def test_concurrent_reports_of_an_unseen_comment_store_one_comment_and_one_label(ctx):
+    rt, s, key = ctx
+    results = _concurrently(rt, key.id, 8, lambda session, k: record_feedback(
+        session, rt.holder.classifier, k.site, k, data(content="Cheap watches, unseen"), "spam"))
+    assert [r for r in results if isinstance(r, Exception)] == []
+    assert sum(r.stored_new for r in results) == 1 and sum(r.label_changed for r in results) == 1
+    assert s.scalar(select(func.count()).select_from(Comment)) == 1
+    assert s.scalar(select(func.count()).select_from(Label)) == 1
+    assert s.scalars(select(CommentEvent.action)).all() == ["report_spam"]
+
+
+def test_concurrent_reports_by_guid_are_one_label(ctx):
+    rt, s, key = ctx
+    comment = check_comment(s, rt.holder.classifier, rt.signals, key.site, key, data(), source="akismet")
+    results = _concurrently(rt, key.id, 8, lambda session, k: record_feedback(
+        session, rt.holder.classifier, k.site, k, data(), "spam", guid=comment.id))
+    assert [r for r in results if isinstance(r, Exception)] == []
+    assert sum(r.label_changed for r in results) == 1
+    assert s.scalar(select(func.count()).select_from(Label)) == 1
+    assert s.scalars(select(CommentEvent.action).where(CommentEvent.comment_id == comment.id)
+                     .order_by(CommentEvent.id)).all() == ["decide", "report_spam"]
+
+
+def test_report_id_is_deterministic_per_site_and_comment():
+    from service.feedback import report_comment_id
+
+    assert report_comment_id(1, data()) == report_comment_id(1, data())
+    assert len({report_comment_id(1, data()), report_comment_id(2, data()), report_comment_id(1, data(author="B")),
+                report_comment_id(1, data(content="x")), report_comment_id(1, data(user_ip="203.0.113.6"))}) == 5
