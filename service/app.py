@@ -95,11 +95,17 @@ def _body_read_exceptions() -> tuple[type[BaseException], ...]:
     return (OSError, ParseException)
 
 
+#: Under gunicorn, longest wait (seconds) for the next bytes of a request body; then the request
+#: fails with 400 and its thread is free again. A limit per read, not per body (see README "Deploying").
+BODY_READ_TIMEOUT = 5.0
+
+
 class _BodyReadErrors:
     """WSGI middleware: a request body that cannot be read (malformed chunked encoding, a client
-    gone mid-body) raises werkzeug's ``ClientDisconnected`` (a 400 ``BadRequest``) wherever it is
-    read (Flask's form and JSON parsers, the Akismet reader of ``wsgi.input``), so every error
-    handler answers it as the client's mistake rather than a 500."""
+    gone mid-body, a client silent for ``BODY_READ_TIMEOUT`` under gunicorn) raises werkzeug's
+    ``ClientDisconnected`` (a 400 ``BadRequest``) wherever it is read (Flask's form and JSON
+    parsers, the Akismet reader of ``wsgi.input``), so every error handler answers it as the
+    client's mistake rather than a 500."""
 
     def __init__(self, wsgi_app) -> None:
         self.wsgi_app = wsgi_app
@@ -107,9 +113,25 @@ class _BodyReadErrors:
 
     def __call__(self, environ: dict, start_response):
         stream = environ.get("wsgi.input")
-        if stream is not None:
-            environ["wsgi.input"] = _GuardedInput(stream, self.errors)
-        return self.wsgi_app(environ, start_response)
+        if stream is None:
+            return self.wsgi_app(environ, start_response)
+        guarded = environ["wsgi.input"] = _GuardedInput(stream, self.errors)
+
+        def _start_response(status, headers, exc_info=None):
+            if guarded.failed:  # the rest of the body is unusable: no keep-alive, no draining it
+                headers = [(k, v) for k, v in headers if k.lower() != "connection"] + [("Connection", "close")]
+            return start_response(status, headers, exc_info)
+
+        sock = environ.get("gunicorn.socket")
+        if sock is None or not hasattr(sock, "settimeout"):
+            return self.wsgi_app(environ, _start_response)
+        # gunicorn has no body read timeout: a client that stops sending would hold this thread forever
+        prior = sock.gettimeout()
+        sock.settimeout(BODY_READ_TIMEOUT)
+        try:
+            return self.wsgi_app(environ, _start_response)
+        finally:
+            sock.settimeout(prior)
 
 
 class _GuardedInput:
@@ -118,6 +140,7 @@ class _GuardedInput:
     def __init__(self, stream, errors: tuple[type[BaseException], ...]) -> None:
         self._stream = stream
         self._errors = errors
+        self.failed = False
 
     def _call(self, name: str, *args):
         from werkzeug.exceptions import ClientDisconnected
@@ -125,6 +148,7 @@ class _GuardedInput:
         try:
             return getattr(self._stream, name)(*args)
         except self._errors as exc:
+            self.failed = True
             raise ClientDisconnected(f"the request body could not be read: {exc}") from None
 
     def read(self, *args) -> bytes:

@@ -233,6 +233,7 @@ def test_malformed_chunked_body_is_400_json(app, client, auth):
     assert r.status_code == 400 and r.is_json, r.data[:300]
     assert r.json["error"]["code"] == "bad_request"
     assert "could not be read" in r.json["error"]["message"]
+    assert r.headers["Connection"] == "close"  # the rest of the body is unusable: no keep-alive
     assert count_comments(app) == before
 
 
