@@ -21,7 +21,7 @@ from service.feedback import FeedbackResult, record_feedback
 from service.moderation import CommentData, check_comment
 from service.runtime import Runtime
 from service.store.tables import ApiKey, Comment
-from service.usage import ORDERS, SiteUsage, key_sites, month_of, totals
+from service.usage import MAX_BLOG_CHARS, ORDERS, SiteUsage, key_sites, month_of, totals
 
 #: The exact body of a successful submit-spam / submit-ham.
 THANKS = "Thanks for making the web a better place."
@@ -80,6 +80,8 @@ def require_blog(value: str) -> str:
         return sites.normalize_site_url(value)
     except ValidationFailed:
         shown = f" ({value[:100]!r})" if value else " (blog is empty)"
+        if len(value or "") > MAX_BLOG_CHARS:
+            shown += f" (longer than {MAX_BLOG_CHARS} characters)"
         raise ValidationFailed("We were unable to parse your blog URI" + shown
                                + "; send the site's full URL, e.g. https://blog.example", field="blog") from None
 
@@ -138,6 +140,10 @@ def decision_answer(decision: str) -> tuple[str, dict[str, str]]:
     return "true", {}
 
 
+#: Largest key-sites ``offset`` (a bigger one would overflow the database's integer).
+MAX_OFFSET = 1_000_000_000
+
+
 class KeySitesQuery(Schema):
     """Query of ``GET /1.2/key-sites`` (reference section 3.1)."""
 
@@ -150,7 +156,7 @@ class KeySitesQuery(Schema):
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
     order = fields.String(load_default="total", validate=validate.OneOf(sorted(ORDERS)))
     limit = fields.Integer(load_default=500, validate=validate.Range(min=0, max=10_000))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
     extended = fields.String(load_default="")
 
 

@@ -1,8 +1,11 @@
 """Akismet comment parameters → ``service.moderation.CommentData`` (plain Python, no Flask).
 
 Every parameter of comment-check / submit-spam / submit-ham (reference section 4) is read; none makes
-a request fail: an unparseable date is kept as raw text, a malformed ``user_ip`` is kept and marked
-(a weak spam signal), an unknown field is kept as server-environment metadata in ``extra["env"]``.
+a request fail: an unparseable date (or one that cannot be expressed in UTC, e.g. 9999-12-31T23:59:59-14:00)
+is kept as raw text, a malformed ``user_ip`` is kept and marked (a weak spam signal), an unknown field
+is kept as server-environment metadata in ``extra["env"]``. A text longer than its limit
+(``FIELD_LIMITS``; ``comment_content``: ``Settings.akismet_max_content_chars``) is cut there and its
+full length kept in ``extra["truncated_fields"]``.
 """
 from __future__ import annotations
 
@@ -34,13 +37,23 @@ _SECRET = re.compile(r"COOKIE|AUTHORIZATION|PASSW|PHP_AUTH|SECRET|TOKEN", re.IGN
 #: Limits of the server-environment metadata kept per comment.
 MAX_ENV_FIELDS = 200
 MAX_ENV_VALUE_CHARS = 2048
+#: Longest value kept per comment field (characters); longer ones are cut and recorded in
+#: ``extra["truncated_fields"]`` (as the JSON API's 4,096-character fields; ``user_ip`` is its column).
+FIELD_LIMITS = {"comment_author": 4096, "comment_author_email": 4096, "comment_author_url": 4096,
+                "user_agent": 4096, "referrer": 4096, "permalink": 4096, "honeypot_value": 4096, "user_ip": 255}
+#: ``comment_context``: at most this many tags of at most ``MAX_CONTEXT_CHARS`` characters.
+MAX_CONTEXT_ITEMS = 100
+MAX_CONTEXT_CHARS = 255
+#: A ``comment_context[N]`` index with more digits sorts after every shorter one (no huge ints).
+_MAX_INDEX_DIGITS = 9
 TRUE_VALUES = frozenset({"1", "true", "yes", "on"})
 
 
 def parse_gmt(value: str) -> dt.datetime | None:
     """A ``*_gmt`` date in ISO 8601 (``2024-05-01T10:00:00+00:00``, ``…Z``) or MySQL
     (``2024-05-01 10:00:00``) form, or Unix seconds, as an aware UTC datetime; ``None`` when empty,
-    WordPress's zero date ``0000-00-00 00:00:00`` or unparseable. A naive time is taken as UTC."""
+    WordPress's zero date ``0000-00-00 00:00:00``, unparseable or out of range in UTC
+    (``9999-12-31T23:59:59-14:00``). A naive time is taken as UTC. Never raises."""
     text = (value or "").strip()
     if not text or text.startswith("0000-00-00"):
         return None
@@ -48,17 +61,18 @@ def parse_gmt(value: str) -> dt.datetime | None:
         if text.isdigit():
             return dt.datetime.fromtimestamp(int(text), dt.timezone.utc)
         when = dt.datetime.fromisoformat(text)
+        if when.tzinfo is None:
+            return when.replace(tzinfo=dt.timezone.utc)
+        return when.astimezone(dt.timezone.utc)  # OverflowError past year 1 or 9999 in UTC
     except (ValueError, OverflowError, OSError):
         return None
-    if when.tzinfo is None:
-        return when.replace(tzinfo=dt.timezone.utc)
-    return when.astimezone(dt.timezone.utc)
 
 
 def parse_ip(value: str) -> tuple[str, bool]:
     """``(ip, valid)``: the first valid address of ``value`` (a proxy chain ``"203.0.113.7, 10.0.0.2"``
-    gives ``203.0.113.7``) in canonical form, else the raw text (at most 255 characters) and
-    ``False`` (``200181``, ``2a02``: junk left by form plugins that strip IPv6 characters)."""
+    gives ``203.0.113.7``) in canonical form, else the raw text (stripped) and ``False``
+    (``200181``, ``2a02``: junk left by form plugins that strip IPv6 characters). The caller cuts
+    either to its column (``FIELD_LIMITS["user_ip"]``)."""
     raw = (value or "").strip()
     for part in raw.split(","):
         part = part.strip().strip("[]")
@@ -66,7 +80,7 @@ def parse_ip(value: str) -> tuple[str, bool]:
             return str(ipaddress.ip_address(part)), True
         except ValueError:
             continue
-    return raw[:255], False
+    return raw, False
 
 
 def parse_roles(value: str) -> list[str]:
@@ -84,15 +98,19 @@ def parse_lang(value: str) -> str:
 
 def comment_context(form: AkismetForm) -> list[str]:
     """Tags/categories from any of the four encodings: ``comment_context=a`` (repeated or single),
-    ``comment_context[]=a``, ``comment_context[0]=a`` (WordPress; ordered by index)."""
-    indexed: list[tuple[int, int, str]] = []
+    ``comment_context[]=a``, ``comment_context[0]=a`` (WordPress; ordered by index, then unindexed
+    ones in the order sent). At most ``MAX_CONTEXT_ITEMS`` tags of ``MAX_CONTEXT_CHARS`` characters."""
+    indexed: list[tuple[int, int, int, int, str]] = []
     for pos, (name, value) in enumerate(form.pairs):
         match = _CONTEXT.match(name)
         if match is None or not value.strip():
             continue
-        index = int(match.group(1)) if match.group(1) else -1
-        indexed.append((index if index >= 0 else 1 << 30, pos, value.strip()))
-    return [value for _, _, value in sorted(indexed)]
+        raw = match.group(1) or ""
+        digits = raw.lstrip("0") or raw[:1]
+        # (digit count, value) orders indexes numerically without int() on thousands of digits
+        rank = (1, len(digits), int(digits[:_MAX_INDEX_DIGITS])) if digits else (2, 0, 0)
+        indexed.append((*rank, pos, value.strip()[:MAX_CONTEXT_CHARS]))
+    return [item[-1] for item in sorted(indexed)[:MAX_CONTEXT_ITEMS]]
 
 
 def is_true(value: str) -> bool:
@@ -155,17 +173,36 @@ def environment(form: AkismetForm, honeypot_name: str) -> dict[str, str]:
     return env
 
 
+def _limited(params: dict[str, str], extra: dict[str, Any]) -> dict[str, str]:
+    """``params`` with every ``FIELD_LIMITS`` field cut to its limit; the full length of each cut
+    field is recorded in ``extra["truncated_fields"]``."""
+    out = dict(params)
+    for name, limit in FIELD_LIMITS.items():
+        if name in out and len(out[name]) > limit:
+            extra.setdefault("truncated_fields", {})[name] = len(out[name])
+            out[name] = out[name][:limit]
+    return out
+
+
 def comment_data(form: AkismetForm, max_content_chars: int) -> CommentData:
     """Build the ``CommentData`` of an Akismet comment-check / submit-* request.
 
     ``comment_content`` longer than ``max_content_chars`` characters is cut there and marked
     ``content_truncated`` (its full length is kept in ``extra["content_chars"]``); so is the content
-    of a body cut at the body-size limit. A comment carrying an Akismet test trigger is flagged
-    ``is_test`` (never learned from).
+    of a body cut at the body-size limit. Other texts are cut to ``FIELD_LIMITS`` (recorded in
+    ``extra["truncated_fields"]`` as ``{field: full length}``). A comment carrying an Akismet test
+    trigger is flagged ``is_test`` (never learned from).
     """
-    params = _PARAMS.load({name: form.get(name) for name in _PARAMS.fields if name in form})
-    content = params["comment_content"]
     extra: dict[str, Any] = {}
+    params = _PARAMS.load({name: form.get(name) for name in _PARAMS.fields if name in form})
+    params["referrer"] = params["referrer"] or params["referer"]
+    params["honeypot_value"] = ""
+    honeypot_name = params["honeypot_field_name"].strip()
+    if honeypot_name and honeypot_name not in CORE_FIELDS:
+        params["honeypot_value"] = form.get(honeypot_name)
+    raw_ip = params.pop("user_ip")
+    params = _limited(params, extra)
+    content = params["comment_content"]
     truncated = form.truncated and "comment_content" in form and form.pairs[-1][0] == "comment_content"
     if len(content) > max_content_chars:
         extra["content_chars"] = len(content)
@@ -173,15 +210,14 @@ def comment_data(form: AkismetForm, max_content_chars: int) -> CommentData:
         truncated = True
     if form.truncated:
         extra["body_truncated_at_bytes"] = form.body_bytes
-    ip, ip_valid = parse_ip(params["user_ip"])
+    ip, ip_valid = parse_ip(raw_ip)
+    if len(ip) > FIELD_LIMITS["user_ip"]:  # junk, or a valid IPv6 address with a long zone id
+        extra.setdefault("truncated_fields", {})["user_ip"] = len(ip)
+        ip = ip[:FIELD_LIMITS["user_ip"]]
     if not ip_valid and ip:
         extra["user_ip_malformed"] = True
-    if ip != params["user_ip"]:
-        extra["user_ip_raw"] = params["user_ip"][:1024]
-    honeypot_name = params["honeypot_field_name"].strip()
-    honeypot_value = ""
-    if honeypot_name and honeypot_name not in CORE_FIELDS:
-        honeypot_value = form.get(honeypot_name)
+    if ip != raw_ip:
+        extra["user_ip_raw"] = raw_ip[:1024]
     dates = {}
     for name in ("comment_date_gmt", "comment_post_modified_gmt"):
         dates[name] = parse_gmt(params[name])
@@ -207,7 +243,7 @@ def comment_data(form: AkismetForm, max_content_chars: int) -> CommentData:
         author_url=params["comment_author_url"].strip(),
         user_ip=ip,
         user_agent=params["user_agent"],
-        referrer=params["referrer"] or params["referer"],
+        referrer=params["referrer"],
         permalink=params["permalink"].strip(),
         comment_type=params["comment_type"].strip().lower()[:64],
         lang=parse_lang(params["blog_lang"]),
@@ -219,7 +255,7 @@ def comment_data(form: AkismetForm, max_content_chars: int) -> CommentData:
         comment_post_modified_gmt=dates["comment_post_modified_gmt"],
         recheck_reason=params["recheck_reason"].strip()[:255],
         honeypot_field_name=honeypot_name[:255],
-        honeypot_value=honeypot_value,
+        honeypot_value=params["honeypot_value"],
         is_test=is_test,
         content_truncated=truncated,
         extra=extra,

@@ -5,14 +5,23 @@ Decoding order for every value (reference section 1): the ``charset`` parameter 
 the ``blog_charset`` field, then UTF-8, then Latin-1 as the last resort (Latin-1 maps every byte, so
 decoding cannot fail). ``ISO-8859-1``/``latin1``/``US-ASCII`` labels are read as Windows-1252, as
 browsers do (WHATWG Encoding Standard), because Latin-1 blogs really send Windows-1252 bytes such as
-``%93`` for a curly quote. Both ``+`` and ``%20`` mean a space.
+``%93`` for a curly quote. Only the text encodings of the WHATWG Encoding Standard (``TEXT_CODECS``)
+are used: any other label (``utf-7``, ``punycode``, ``unicode_escape``, ``base64`` …) is skipped as if
+absent. Both ``+`` and ``%20`` mean a space.
+
+Every decoded name and value is clean text: NUL characters and lone surrogates (which no database
+column stores) are replaced with U+FFFD. A body the server cannot read (a malformed chunked
+encoding) raises ``MalformedBody`` (answered ``invalid``).
 """
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass, field
 from typing import BinaryIO, Iterable
 from urllib.parse import unquote_to_bytes
+
+from service.errors import ValidationFailed
 
 #: Size of one read from the request stream (bytes).
 CHUNK_BYTES = 64 * 1024
@@ -20,6 +29,28 @@ CHUNK_BYTES = 64 * 1024
 #: Charset labels read as Windows-1252 (WHATWG Encoding Standard, "windows-1252" labels).
 _WINDOWS_1252_LABELS = frozenset({"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii",
                                   "iso_8859-1", "cp819", "ibm819", "windows-1252", "cp1252", "x-cp1252"})
+
+#: Python codecs of the text encodings a charset label may select (the WHATWG Encoding Standard's
+#: encodings plus their common Python aliases); ``utf-7``, ``punycode``, ``*_escape`` and the
+#: binary-to-binary codecs are not among them.
+TEXT_CODECS = frozenset(codecs.lookup(name).name for name in (
+    "utf-8", "utf-16", "utf-16-le", "utf-16-be", "cp866", "iso8859-2", "iso8859-3", "iso8859-4", "iso8859-5",
+    "iso8859-6", "iso8859-7", "iso8859-8", "iso8859-9", "iso8859-10", "iso8859-11", "iso8859-13", "iso8859-14",
+    "iso8859-15", "iso8859-16", "koi8-r", "koi8-u", "mac-roman", "mac-cyrillic", "cp874", "cp1250", "cp1251",
+    "cp1252", "cp1253", "cp1254", "cp1255", "cp1256", "cp1257", "cp1258", "gbk", "gb2312", "gb18030", "big5",
+    "big5hkscs", "euc-jp", "iso2022-jp", "shift_jis", "cp932", "euc-kr", "cp949", "tis-620", "latin-1"))
+
+#: Characters no text column stores (PostgreSQL refuses NUL; UTF-8 cannot encode a lone surrogate).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+class MalformedBody(ValidationFailed):
+    """The request body could not be read (e.g. a chunk size that is not hexadecimal)."""
+
+
+def clean_text(text: str) -> str:
+    """``text`` with NUL characters and lone surrogates replaced by U+FFFD."""
+    return _UNSTORABLE.sub("\ufffd", text)
 
 
 @dataclass
@@ -52,6 +83,9 @@ def read_body(stream: BinaryIO, limit: int, drain_limit: int, content_length: in
         limit: bytes kept (``Settings.akismet_max_body_bytes``).
         drain_limit: bytes received at most (kept + discarded), ``>= limit``.
         content_length: the Content-Length header when the client sent one.
+
+    Raises ``MalformedBody`` when the stream fails (the server's HTTP parser raises on a malformed
+    chunked body: gunicorn's ``InvalidChunkSize``, werkzeug's ``OSError``).
     """
     kept = bytearray()
     total = 0
@@ -60,7 +94,11 @@ def read_body(stream: BinaryIO, limit: int, drain_limit: int, content_length: in
         size = min(CHUNK_BYTES, drain_limit - total)
         if content_length is not None:
             size = min(size, content_length - total)
-        chunk = stream.read(size)
+        try:
+            chunk = stream.read(size)
+        except Exception as exc:  # noqa: BLE001 - the servers' parse errors share no base class
+            raise MalformedBody(f"The request body could not be read ({type(exc).__name__}: {exc}); "
+                                "send it with Content-Length or valid chunked encoding", field="body") from exc
         if not chunk:
             eof = True
             break
@@ -74,7 +112,7 @@ def read_body(stream: BinaryIO, limit: int, drain_limit: int, content_length: in
 
 def normalize_charset(label: str | None) -> str | None:
     """A Python codec name for a charset label (``"ISO-8859-1"`` → ``"cp1252"``), or ``None`` for an
-    empty or unknown label."""
+    empty or unknown label and for a codec that is not one of ``TEXT_CODECS`` (``utf-7``)."""
     if not label:
         return None
     label = label.strip().strip('"').strip("'").lower()
@@ -83,9 +121,10 @@ def normalize_charset(label: str | None) -> str | None:
     if label in _WINDOWS_1252_LABELS:
         return "cp1252"
     try:
-        return codecs.lookup(label).name
+        name = codecs.lookup(label).name
     except LookupError:
         return None
+    return name if name in TEXT_CODECS else None
 
 
 @dataclass
@@ -145,16 +184,17 @@ def _unquote(value: bytes, partial: bool) -> bytes:
 
 
 def decode_value(value: bytes, charsets: list[str]) -> tuple[str, str]:
-    """Decode ``value`` with the first codec in ``charsets`` that decodes it strictly, else Latin-1.
+    """Decode ``value`` with the first codec in ``charsets`` that decodes it strictly, else Latin-1,
+    and ``clean_text`` the result.
 
     Returns ``(text, codec_name)``; never raises.
     """
     for name in charsets:
         try:
-            return value.decode(name), name
-        except (UnicodeDecodeError, LookupError):
+            return clean_text(value.decode(name)), name
+        except (ValueError, LookupError):  # UnicodeDecodeError is a ValueError
             continue
-    return value.decode("latin-1"), "latin-1"
+    return clean_text(value.decode("latin-1")), "latin-1"
 
 
 def parse_form(raw: bytes, content_type_charset: str | None = None, truncated: bool = False,

@@ -1,10 +1,13 @@
 """The Akismet blueprint: ``/1.1/*`` and ``/1.2/*`` (thin: read the request, call
 ``service.akismet.calls``, answer with ``service.akismet.responses``).
 
-Every route accepts every method so that a GET on a 1.1 endpoint is answered ``invalid`` (status 200)
-instead of 405; unknown ``/1.1/…`` and ``/1.2/…`` paths are answered ``invalid`` too. All errors are
-mapped here, in one place, to Akismet's ``invalid`` + ``X-akismet-debug-help``: input and key problems
-with status 200 (as Akismet does), an internal failure (database down) with 503, so a client retries
+Every request to ``/1.1``, ``/1.2`` or a path under them gets an Akismet answer, never Flask's JSON or
+HTML: a GET on a 1.1 endpoint, any other method (``TRACE``, ``OPTIONS``, ``PROPFIND`` …) and unknown
+paths (``/1.1/``, ``/1.1``) are answered ``invalid`` (status 200) by one hook run before routing
+errors are raised, and a Host header the router cannot use never fails a request
+(``service.akismet.middleware``). All errors are mapped here, in one place, to Akismet's ``invalid``
++ ``X-akismet-debug-help``: input and key problems with status 200 (as Akismet does, including a
+value the database refuses), an internal failure (database down) with 503, so a client retries
 instead of taking it for a bad key.
 
 Bodies: up to ``Settings.akismet_max_body_bytes`` are read and parsed; a longer body is read to its end
@@ -17,11 +20,13 @@ import logging
 from typing import Callable
 
 from flask import Blueprint, Flask, Response, g, request
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from service.akismet import calls, responses
-from service.akismet.form import AkismetForm, parse_form, read_body
+from service.akismet.form import AkismetForm, MalformedBody, clean_text, parse_form, read_body
+from service.akismet.middleware import RAW_HOST, HostGuard, is_akismet_path
 from service.api.helpers import db_session, runtime
 from service.errors import SaringError
 from service.runtime import Runtime
@@ -39,6 +44,10 @@ def register(app: Flask, api: object) -> None:
     """Register the blueprint (called by ``service.app.create_app``) and exempt it from CSRF
     protection (Akismet clients authenticate with their key, not a session)."""
     app.register_blueprint(bp)
+    app.wsgi_app = HostGuard(app.wsgi_app)  # type: ignore[method-assign]
+    # first of the app's hooks: routing errors are raised after them, before any blueprint hook
+    app.before_request_funcs.setdefault(None, []).insert(0, _unrouted)
+    app.after_request(_close_if_unread)
     if app.extensions.get("csrf") is not None:
         app.extensions["csrf"].exempt(bp)
 
@@ -56,23 +65,46 @@ def _akismet_request() -> calls.AkismetRequest:
         limit = settings.akismet_max_body_bytes
         if request.mimetype == "multipart/form-data":  # no Akismet client sends it; werkzeug parses it
             request.max_content_length = limit  # larger: 413, answered invalid
-            form = AkismetForm([(k, v) for k, vs in request.form.lists() for v in vs])
+            form = AkismetForm([(clean_text(k), clean_text(v)) for k, vs in request.form.lists() for v in vs])
         else:
             request.max_content_length = None  # we bound the read ourselves (see read_body)
+            g.akismet_body_complete = False  # until read: a malformed body leaves the connection unusable
             body = read_body(request.environ["wsgi.input"], limit, limit * DRAIN_FACTOR, request.content_length)
             g.akismet_body_complete = body.complete
             form = parse_form(body.data, request.mimetype_params.get("charset"), truncated=body.truncated,
                               body_bytes=body.total_bytes)
         query = parse_form(request.query_string, request.mimetype_params.get("charset"))
-        g.akismet_request = calls.AkismetRequest(form, query, request.host, request.method)
+        host = request.environ.get(RAW_HOST) or request.host
+        g.akismet_request = calls.AkismetRequest(form, query, host, request.method)
     return g.akismet_request
 
 
-@bp.after_request
 def _close_if_unread(response: Response) -> Response:
+    """``Connection: close`` after an answer given before the body was wholly read."""
     if not g.get("akismet_body_complete", True):
         response.headers["Connection"] = "close"
     return response
+
+
+def _unrouted() -> Response | None:
+    """Answer ``invalid`` on an Akismet path that no view takes: an unknown path (``/1.1``,
+    ``/1.1/``, a path with control characters), a method no route lists (``TRACE``, ``PROPFIND``)
+    and ``OPTIONS`` (which Flask would otherwise answer itself). ``None`` elsewhere."""
+    if not is_akismet_path(request.path):
+        return None
+    exc = request.routing_exception
+    if exc is None and request.method != "OPTIONS":
+        return None
+    try:
+        _akismet_request()  # read the body: answer on an intact connection
+    except MalformedBody as err:
+        return responses.invalid(err.message)
+    if exc is None or isinstance(exc, MethodNotAllowed):
+        return responses.invalid(f"{request.method} is not answered on {request.path}: the Akismet endpoints "
+                                 "take POST (key-sites and usage-limit also GET)")
+    if isinstance(exc, NotFound):
+        return _unknown_endpoint()
+    return responses.invalid(f"{getattr(exc, 'code', 400)} {getattr(exc, 'name', type(exc).__name__)}")
 
 
 def _endpoint(rule: str, name: str, methods: list[str] | None = None) -> Callable:
@@ -135,6 +167,10 @@ def deactivate() -> Response:
 @_endpoint("/1.2/<path:rest>", "unknown_12")
 def unknown(rest: str) -> Response:
     _akismet_request()  # read the body: answer on an intact connection
+    return _unknown_endpoint()
+
+
+def _unknown_endpoint() -> Response:
     return responses.invalid(f"Unknown endpoint {request.path!r}; this server implements verify-key, "
                              "comment-check, submit-spam, submit-ham, key-sites and usage-limit")
 
@@ -150,13 +186,26 @@ def _http_error(exc: HTTPException) -> Response:
     return responses.invalid(f"{exc.code} {exc.name}: {exc.description}")
 
 
+@bp.errorhandler(DataError)
+def _unstorable(exc: DataError) -> Response:
+    """A value the database refused (too long, out of range): the input's fault, so 200 ``invalid``
+    (never a 503 the client would retry forever); logged, since the limits above should catch it."""
+    log.exception("Akismet %s %s: value refused by the database", request.method, request.path)
+    _rollback()
+    return responses.invalid("A value could not be stored (too long or out of range); nothing was stored")
+
+
+def _rollback() -> None:
+    db = g.get("db_session")
+    if db is not None:
+        db.rollback()
+
+
 @bp.errorhandler(Exception)
 def _unexpected(exc: Exception) -> Response:
     """An internal failure (database down): logged; 503 ``invalid`` so clients retry (WordPress
     holds the comment and rechecks it later) rather than reading it as a verdict."""
     log.exception("Akismet %s %s failed", request.method, request.path)
-    db = g.get("db_session")
-    if db is not None:
-        db.rollback()
+    _rollback()
     return responses.invalid("Temporary server error (logged); retry later", status=503,
                              headers={"Retry-After": "30", "X-akismet-error": "temporary server error"})

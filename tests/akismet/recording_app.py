@@ -29,7 +29,11 @@ class RecordingMiddleware:
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         length = environ.get("CONTENT_LENGTH")
         stream = environ["wsgi.input"]
-        body = stream.read(int(length)) if length else stream.read()
+        try:
+            body = stream.read(int(length)) if length else stream.read()
+        except Exception as exc:  # noqa: BLE001 - a malformed body: the app meets the same error
+            environ["wsgi.input"] = _Failing(exc)
+            return self.app(environ, start_response)
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         record = {
@@ -50,6 +54,17 @@ class RecordingMiddleware:
             else:
                 self.records.append(record)
         return self.app(environ, start_response)
+
+
+class _Failing(io.RawIOBase):
+    """A ``wsgi.input`` whose reads raise ``exc`` (what the server raised on a malformed body)."""
+
+    def __init__(self, exc: Exception) -> None:
+        super().__init__()
+        self.exc = exc
+
+    def read(self, size: int = -1) -> bytes:
+        raise self.exc
 
 
 def _build() -> RecordingMiddleware:

@@ -111,8 +111,56 @@ def test_honeypot_naming_a_core_field_is_ignored():
     assert data.honeypot_value == ""
 
 
-def test_nul_characters_are_dropped():
-    assert comment_data(form("comment_content=a%00b"), 100).content == "ab"
+def test_nul_characters_are_replaced():
+    data = comment_data(form("comment_content=a%00b&honeypot_field_name=hp&hp=x%00&reporter=%00"), 100)
+    assert data.content == "a\ufffdb" and data.honeypot_value == "x\ufffd" and data.extra["reporter"] == "\ufffd"
+
+
+@pytest.mark.parametrize("raw", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", "9" * 5000])
+def test_dates_past_the_utc_range_are_none(raw):
+    assert parse_gmt(raw) is None
+
+
+def test_dates_past_the_utc_range_are_kept_as_text():
+    data = comment_data(form("comment_date_gmt=9999-12-31T23%3A59%3A59-14%3A00"), 100)
+    assert data.comment_date_gmt is None
+    assert data.extra["unparsed_dates"] == {"comment_date_gmt": "9999-12-31T23:59:59-14:00"}
+
+
+def test_comment_context_with_a_huge_index_sorts_last_among_indexed():
+    body = f"comment_context%5B{'9' * 5000}%5D=huge&comment_context=plain&comment_context%5B2%5D=two"
+    assert comment_data(form(body), 100).comment_context == ["two", "huge", "plain"]
+
+
+def test_comment_context_is_bounded():
+    data = comment_data(form("&".join(f"comment_context%5B%5D={'t' * 300}{i}" for i in range(150))), 100)
+    assert len(data.comment_context) == 100 and {len(t) for t in data.comment_context} == {255}
+
+
+@pytest.mark.parametrize("name,attr,limit", [
+    ("comment_author", "author", 4096), ("comment_author_email", "author_email", 4096),
+    ("comment_author_url", "author_url", 4096), ("user_agent", "user_agent", 4096),
+    ("referrer", "referrer", 4096), ("permalink", "permalink", 4096), ("user_ip", "user_ip", 255),
+])
+def test_long_fields_are_cut_and_marked(name, attr, limit):
+    data = comment_data(form(f"{name}={'a' * (limit + 10)}"), 100)
+    assert getattr(data, attr) == "a" * limit
+    assert data.extra["truncated_fields"] == {name: limit + 10}
+
+
+def test_long_honeypot_value_is_cut_and_marked():
+    data = comment_data(form(f"honeypot_field_name=hp&hp={'a' * 5000}"), 100)
+    assert data.honeypot_value == "a" * 4096 and data.extra["truncated_fields"] == {"honeypot_value": 5000}
+
+
+def test_valid_ipv6_with_a_long_zone_id_is_cut_to_the_column():
+    data = comment_data(form("user_ip=fe80%3A%3A1%25" + "x" * 300), 100)
+    assert len(data.user_ip) == 255 and data.user_ip.startswith("fe80::1%x")
+    assert data.extra["truncated_fields"] == {"user_ip": 308}
+
+
+def test_short_fields_are_not_marked():
+    assert "truncated_fields" not in comment_data(form("comment_author=Ann&user_ip=203.0.113.9"), 100).extra
 
 
 def test_referer_alias():

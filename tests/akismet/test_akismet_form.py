@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import io
 
-from service.akismet.form import normalize_charset, parse_form, read_body
+import pytest
+
+from service.akismet.form import MalformedBody, normalize_charset, parse_form, read_body
 
 
 def test_plus_and_percent20_are_spaces():
@@ -75,3 +77,46 @@ def test_read_body_stops_at_drain_limit():
 def test_read_body_without_content_length_reads_to_eof():
     got = read_body(io.BytesIO(b"a=1&b=2"), limit=100, drain_limit=1000)
     assert got.data == b"a=1&b=2" and got.complete and not got.truncated
+
+
+@pytest.mark.parametrize("label", ["utf-7", "UTF-7", "punycode", "unicode_escape", "raw_unicode_escape", "idna",
+                                   "base64", "rot13", "hex", "utf-32"])
+def test_codecs_that_are_not_text_encodings_are_ignored(label):
+    assert normalize_charset(label) is None
+
+
+@pytest.mark.parametrize("label,codec", [("UTF-8", "utf-8"), ("windows-1251", "cp1251"), ("Shift_JIS", "shift_jis"),
+                                         ("koi8-r", "koi8-r"), ("ISO-8859-2", "iso8859-2"), ("gb18030", "gb18030")])
+def test_text_encodings_are_used(label, codec):
+    assert normalize_charset(label) == codec
+
+
+def test_utf7_blog_charset_falls_back_to_utf8():
+    # in UTF-7 "+2AA-" is a lone surrogate, which no database column stores
+    form = parse_form(b"blog_charset=utf-7&comment_content=hi%2B2AA-")
+    assert form.get("comment_content") == "hi+2AA-"
+
+
+@pytest.mark.parametrize("charset", ["punycode", "unicode_escape", "raw_unicode_escape", "utf-7"])
+def test_content_type_charset_that_is_not_text_falls_back(charset):
+    form = parse_form(b"comment_content=caf%C3%A9+%5Cud800+%5Cx00", charset)
+    assert form.get("comment_content") == "caf\u00e9 \\ud800 \\x00"
+
+
+def test_lone_surrogates_and_nul_become_replacement_characters():
+    # UTF-16 strictly refuses lone surrogates, so they arrive only through a codec bug; NUL is valid
+    form = parse_form(b"comment_content=a%00b&n%00=1")
+    assert form.get("comment_content") == "a\ufffdb" and form.names() == ["comment_content", "n\ufffd"]
+
+
+class _BrokenChunks(io.RawIOBase):
+    """A stream failing like gunicorn's body reader on a chunk size that is not hexadecimal."""
+
+    def read(self, size=-1):
+        raise ValueError("Invalid chunk size: b'ZZ'")
+
+
+def test_unreadable_body_raises_malformed_body():
+    with pytest.raises(MalformedBody) as err:
+        read_body(_BrokenChunks(), limit=100, drain_limit=1000)
+    assert err.value.field == "body" and "Invalid chunk size" in err.value.message
