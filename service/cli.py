@@ -74,6 +74,9 @@ def serve(host: str, port: int, workers: int, threads: int, timeout: int) -> Non
             self.cfg.set("threads", threads)
             self.cfg.set("worker_class", "gthread" if threads > 1 else "sync")
             self.cfg.set("timeout", timeout)
+            # request line up to gunicorn's maximum, as nginx's 8 KiB header buffers pass (default 4094);
+            # header fields stay at 8190 bytes (docs/akismet.md, Limits)
+            self.cfg.set("limit_request_line", 8190)
             self.cfg.set("accesslog", "-")
             self.cfg.set("post_fork", lambda _server, _worker: detach_embedded_in_child())
 
