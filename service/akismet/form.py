@@ -97,7 +97,8 @@ def read_body(stream: BinaryIO, limit: int, drain_limit: int, content_length: in
         try:
             chunk = stream.read(size)
         except Exception as exc:  # noqa: BLE001 - the servers' parse errors share no base class
-            raise MalformedBody(f"The request body could not be read ({type(exc).__name__}: {exc}); "
+            root = exc.__cause__ or exc.__context__ or exc  # the server's own error under a wrapper
+            raise MalformedBody(f"The request body could not be read ({type(root).__name__}: {root}); "
                                 "send it with Content-Length or valid chunked encoding", field="body") from exc
         if not chunk:
             eof = True

@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from service.akismet.form import MalformedBody, normalize_charset, parse_form, read_body
+from service.akismet.form import MalformedBody, clean_text, normalize_charset, parse_form, read_body
 
 
 def test_plus_and_percent20_are_spaces():
@@ -103,8 +103,7 @@ def test_content_type_charset_that_is_not_text_falls_back(charset):
     assert form.get("comment_content") == "caf\u00e9 \\ud800 \\x00"
 
 
-def test_lone_surrogates_and_nul_become_replacement_characters():
-    # UTF-16 strictly refuses lone surrogates, so they arrive only through a codec bug; NUL is valid
+def test_nul_becomes_a_replacement_character_in_names_and_values():
     form = parse_form(b"comment_content=a%00b&n%00=1")
     assert form.get("comment_content") == "a\ufffdb" and form.names() == ["comment_content", "n\ufffd"]
 
@@ -120,3 +119,19 @@ def test_unreadable_body_raises_malformed_body():
     with pytest.raises(MalformedBody) as err:
         read_body(_BrokenChunks(), limit=100, drain_limit=1000)
     assert err.value.field == "body" and "Invalid chunk size" in err.value.message
+
+
+def test_unreadable_body_names_the_servers_own_error_under_a_wrapper():
+    class Wrapped(io.RawIOBase):
+        def read(self, size=-1):
+            try:
+                raise ValueError("Invalid chunk size: b'ZZ'")
+            except ValueError:
+                raise OSError("the request body could not be read") from None
+
+    with pytest.raises(MalformedBody, match=r"\(ValueError: Invalid chunk size: b'ZZ'\)"):
+        read_body(Wrapped(), limit=100, drain_limit=1000)
+
+
+def test_clean_text_replaces_lone_surrogates_and_nul():
+    assert clean_text("a\ud800b\udfff\x00c\U0001f642") == "a\ufffdb\ufffd\ufffdc\U0001f642"
