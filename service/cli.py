@@ -41,8 +41,6 @@ def serve(host: str, port: int, workers: int, threads: int, timeout: int) -> Non
     # Metrics of all workers are aggregated through files (set before prometheus_client loads).
     prom_dir = cfg.home / "prometheus"
     prom_dir.mkdir(exist_ok=True)
-    for f in prom_dir.glob("*.db"):
-        f.unlink()
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(prom_dir)
 
     from gunicorn.app.base import BaseApplication
@@ -66,6 +64,9 @@ def serve(host: str, port: int, workers: int, threads: int, timeout: int) -> Non
     holder = ModelHolder(rt.registry, rt.db, cfg.model_poll_seconds).start(background=False)
     click.echo(f"Model: {holder.classifier.version} (current in Redis: {rt.registry.current_version()})")
     rt.close()
+    # start the workers' metrics afresh: no files of earlier runs, nor of this master (it loaded the model once)
+    for f in prom_dir.glob("*.db"):
+        f.unlink()
 
     class _App(BaseApplication):
         def load_config(self) -> None:
@@ -78,6 +79,7 @@ def serve(host: str, port: int, workers: int, threads: int, timeout: int) -> Non
             # header fields stay at 8190 bytes (docs/akismet.md, Limits)
             self.cfg.set("limit_request_line", 8190)
             self.cfg.set("accesslog", "-")
+            self.cfg.set("control_socket", str(cfg.home / "gunicorn.ctl"))  # one per SARING_HOME, not per user
             self.cfg.set("post_fork", lambda _server, _worker: detach_embedded_in_child())
 
         def load(self):
