@@ -40,7 +40,8 @@ MAX_ENV_VALUE_CHARS = 2048
 #: Longest value kept per comment field (characters); longer ones are cut and recorded in
 #: ``extra["truncated_fields"]`` (as the JSON API's 4,096-character fields; ``user_ip`` is its column).
 FIELD_LIMITS = {"comment_author": 4096, "comment_author_email": 4096, "comment_author_url": 4096,
-                "user_agent": 4096, "referrer": 4096, "permalink": 4096, "honeypot_value": 4096, "user_ip": 255}
+                "user_agent": 4096, "referrer": 4096, "permalink": 4096, "honeypot_value": 4096, "user_ip": 255,
+                "recheck_reason": 255, "honeypot_field_name": 255, "comment_type": 64, "blog_charset": 64}
 #: ``comment_context``: at most this many tags of at most ``MAX_CONTEXT_CHARS`` characters.
 MAX_CONTEXT_ITEMS = 100
 MAX_CONTEXT_CHARS = 255
@@ -245,16 +246,16 @@ def comment_data(form: AkismetForm, max_content_chars: int) -> CommentData:
         user_agent=params["user_agent"],
         referrer=params["referrer"],
         permalink=params["permalink"].strip(),
-        comment_type=params["comment_type"].strip().lower()[:64],
+        comment_type=params["comment_type"].strip().lower(),
         lang=parse_lang(params["blog_lang"]),
         blog=params["blog"].strip(),
-        blog_charset=params["blog_charset"].strip()[:64],
+        blog_charset=params["blog_charset"].strip(),
         user_role=parse_roles(params["user_role"]),
         comment_context=comment_context(form),
         comment_date_gmt=dates["comment_date_gmt"],
         comment_post_modified_gmt=dates["comment_post_modified_gmt"],
-        recheck_reason=params["recheck_reason"].strip()[:255],
-        honeypot_field_name=honeypot_name[:255],
+        recheck_reason=params["recheck_reason"].strip(),
+        honeypot_field_name=params["honeypot_field_name"].strip(),
         honeypot_value=params["honeypot_value"],
         is_test=is_test,
         content_truncated=truncated,

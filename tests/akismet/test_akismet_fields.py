@@ -165,3 +165,11 @@ def test_short_fields_are_not_marked():
 
 def test_referer_alias():
     assert comment_data(form("referer=https%3A%2F%2Fr.example"), 100).referrer == "https://r.example"
+
+
+@pytest.mark.parametrize("name,attr,limit", [("recheck_reason", "recheck_reason", 255),
+                                             ("honeypot_field_name", "honeypot_field_name", 255),
+                                             ("comment_type", "comment_type", 64), ("blog_charset", "blog_charset", 64)])
+def test_short_columns_are_cut_and_marked(name, attr, limit):
+    data = comment_data(form(f"{name}={'b' * 300}"), 100)
+    assert getattr(data, attr) == "b" * limit and data.extra["truncated_fields"] == {name: 300}
