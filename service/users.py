@@ -42,7 +42,7 @@ def normalize_email(email: str) -> str:
     """Trimmed, lower-cased e-mail. Raises ``ValidationFailed`` (field ``email``) unless it looks
     like ``local@domain.tld`` (at most 320 characters)."""
     value = (email or "").strip().lower()
-    if len(value) > 320 or not _EMAIL.match(value):
+    if len(value) > 320 or not _EMAIL.match(value) or not value.isprintable():
         raise ValidationFailed(f"email {email!r} is not an e-mail address like name@example.com", field="email")
     return value
 
@@ -109,9 +109,18 @@ def list_users(session: Session) -> list[User]:
 
 
 def set_password(session: Session, user: User, password: str) -> None:
-    """Replace the password. Raises ``ValidationFailed`` for a weak one."""
+    """Replace the password and end every session of ``user``. Raises ``ValidationFailed`` for a
+    weak one."""
     check_password_strength(password)
     user.password_hash = _hasher.hash(password)
+    end_sessions(session, user)
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """End every session of ``user`` (sign-out, password change): bumps ``users.session_version``,
+    which each request's session cookie must match (see ``service.api.moderator_auth``). Copied
+    cookies stop working too. The caller commits."""
+    user.session_version = (user.session_version or 0) + 1
 
 
 def set_sites(session: Session, user: User, site_urls: Iterable[str], *, add: bool = True) -> None:

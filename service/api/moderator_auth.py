@@ -26,8 +26,10 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _stamp(user: User) -> str:
-    """Changes when the password changes, so that old sessions end with it."""
-    return hashlib.sha256(user.password_hash.encode("utf-8")).hexdigest()[:16]
+    """Changes when the password changes or the user signs out (``users.session_version``), so
+    that every session of theirs, copied cookies included, ends with it."""
+    text = f"{user.session_version or 0}:{user.password_hash}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def sign_in(user: User) -> None:
