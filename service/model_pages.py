@@ -109,7 +109,7 @@ def start_retrain():
     return redirect(url_for("models_page.run_page", run_id=run_id))
 
 
-@bp.route("/runs/<int:run_id>")
+@bp.route("/runs/<dbint:run_id>")
 def run_page(run_id: int):
     """One run: progress while it runs (auto-refresh), outcome, gate and report link when done."""
     run = db_session().get(RetrainRun, run_id)
@@ -121,7 +121,7 @@ def run_page(run_id: int):
                            if run.report_path and not running else None)
 
 
-@bp.route("/reports/<int:run_id>/<string:name>")
+@bp.route("/reports/<dbint:run_id>/<string:name>")
 def report_file(run_id: int, name: str):
     """A file of a run's report folder (``report.html``, PNG plots, ``summary.json``)."""
     run = db_session().get(RetrainRun, run_id)
@@ -142,4 +142,7 @@ def model_card():
 
 def register(app: Flask) -> None:
     """Mount the models page (called from ``service.api.admin.register``)."""
+    from service import params
+
+    params.register_converters(app)
     app.register_blueprint(bp)

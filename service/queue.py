@@ -39,6 +39,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from service import labels, webhooks
 from service.jobs import JobQueue
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from service.params import DB_INT_MAX, check_text, is_comment_id, parse_int
 from service.store.tables import STATUSES, Comment, CommentEvent, Site, User, utcnow
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,8 @@ MAX_BULK = 500
 #: Sort orders of the listing: newest first, oldest first, highest spam_score first, lowest first.
 SORTS = ("newest", "oldest", "score", "score_asc")
 MAX_PER_PAGE = 200
+#: Highest page number asked for (200 million comments at ``MAX_PER_PAGE``).
+MAX_PAGE = 1_000_000
 MAX_QUERY_CHARS = 200
 MAX_REASON_CHARS = 1000
 
@@ -116,8 +119,8 @@ def resolve_site(session: Session, actor: Actor, value: str | int | None) -> Sit
     if value is None or value == "":
         return None
     text = str(value).strip()
-    if text.isdigit():
-        site = session.get(Site, int(text))
+    if text.isascii() and text.isdigit():
+        site = session.get(Site, parse_int(text, "site"))
     else:
         from service.sites import normalize_site_url
 
@@ -160,16 +163,15 @@ class QueueFilter:
                 raise ValidationFailed(f"{name} must be between 0 and 1", field=name)
         if self.min_score is not None and self.max_score is not None and self.min_score > self.max_score:
             raise ValidationFailed("min_score must not be above max_score", field="min_score")
-        if self.since and self.until and _aware(self.since) > _aware(self.until):
+        self.since, self.until = _utc(self.since, "since"), _utc(self.until, "until")
+        if self.since and self.until and self.since > self.until:
             raise ValidationFailed("since must not be after until", field="since")
         if self.sort not in SORTS:
             raise ValidationFailed(f"sort must be one of {', '.join(SORTS)}, not {self.sort!r}", field="sort")
-        if self.page < 1:
-            raise ValidationFailed("page must be 1 or more", field="page")
+        parse_int(self.page, "page", 1, MAX_PAGE)
         if not 1 <= self.per_page <= MAX_PER_PAGE:
             raise ValidationFailed(f"per_page must be between 1 and {MAX_PER_PAGE}", field="per_page")
-        if len(self.q) > MAX_QUERY_CHARS:
-            raise ValidationFailed(f"q must have at most {MAX_QUERY_CHARS} characters", field="q")
+        check_text(self.q, "q", MAX_QUERY_CHARS)
         return self
 
 
@@ -189,6 +191,17 @@ class Page:
 
 def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+def _utc(value: dt.datetime | None, name: str) -> dt.datetime | None:
+    """``value`` in UTC (naive = UTC). Raises ``ValidationFailed`` when the offset takes it past
+    year 1 or 9999."""
+    if value is None:
+        return None
+    try:
+        return _aware(value).astimezone(dt.timezone.utc)
+    except OverflowError:
+        raise ValidationFailed(f"{name} is out of range (years 1 to 9999 in UTC)", field=name) from None
 
 
 def _like_pattern(text: str) -> str:
@@ -320,6 +333,8 @@ def site_overview(session: Session, actor: Actor, days: int = 14, today: dt.date
 
 def get_comment(session: Session, actor: Actor, comment_id: str) -> Comment:
     """One comment with its site, label and history. Raises ``NotFound`` / ``Forbidden``."""
+    if not is_comment_id(comment_id):
+        raise NotFound(f"no comment {comment_id!r} (comment ids are 32 hex characters)", field="id")
     comment = session.get(Comment, comment_id, options=[
         joinedload(Comment.site), selectinload(Comment.events), selectinload(Comment.label)])
     if comment is None:
@@ -403,9 +418,9 @@ def _clean_ids(ids: Iterable[str]) -> list[str]:
         raise ValidationFailed("ids must be a list of comment ids", field="ids")
     out: list[str] = []
     for value in ids:
-        if not isinstance(value, str) or not value.strip() or len(value) > 64:
-            raise ValidationFailed(f"ids: {value!r} is not a comment id", field="ids")
-        value = value.strip()
+        value = value.strip().lower() if isinstance(value, str) else value
+        if not is_comment_id(value):
+            raise ValidationFailed(f"ids: {value!r} is not a comment id (32 hex characters)", field="ids")
         if value not in out:
             out.append(value)
     if not out:
@@ -457,9 +472,10 @@ def _check_expected(expected_revisions: Mapping[str, int] | None, ids: Sequence[
         raise ValidationFailed("expected_revisions must be an object {comment id: revision}", field="expected_revisions")
     out: dict[str, int] = {}
     for key, value in expected_revisions.items():
+        key = key.strip().lower() if isinstance(key, str) else key
         if key not in ids:
             raise ValidationFailed(f"expected_revisions names {key!r}, which is not in ids", field="expected_revisions")
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= DB_INT_MAX:
             raise ValidationFailed(f"expected_revisions[{key!r}] must be a positive integer", field="expected_revisions")
         out[key] = value
     return out

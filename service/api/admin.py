@@ -128,7 +128,7 @@ class Retrain(MethodView):
         return {"items": rows}
 
 
-@blp.route("/retrain/<int:run_id>")
+@blp.route("/retrain/<dbint:run_id>")
 class RetrainRunView(MethodView):
     @blp.response(200, RunOut)
     @blp.alt_response(404, description="No such run")
@@ -171,7 +171,8 @@ class Rollback(MethodView):
 
 def register(app: Flask, api: Api) -> None:
     """Mount the admin API and the models page (called by ``service.app``)."""
-    from service import model_pages
+    from service import model_pages, params
 
+    params.register_converters(app, api)
     api.register_blueprint(blp)
     model_pages.register(app)

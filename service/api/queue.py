@@ -11,7 +11,7 @@ from flask.views import MethodView
 from flask_smorest import Api, Blueprint
 from marshmallow import RAISE
 
-from service import queue
+from service import params, queue
 from service.api.helpers import db_session, require_json_object
 from service.api.moderator_auth import current_actor, fresh_csrf_token, job_queue, require_csrf
 from service.api.queue_schemas import (
@@ -83,7 +83,7 @@ class QueueCounts(MethodView):
         return {"counts": counts, "total": sum(counts.values())}
 
 
-@blp.route("/comments/<string:comment_id>")
+@blp.route("/comments/<comment_id:comment_id>")
 class QueueComment(MethodView):
     @blp.response(200, QueueCommentDetailOut)
     @blp.alt_response(404, description="No such comment")
@@ -113,7 +113,7 @@ class QueueActions(MethodView):
                          body.get("expected_revisions"), body.get("reason", ""), jobs=job_queue())
 
 
-@blp.route("/comments/<string:comment_id>/undo")
+@blp.route("/comments/<comment_id:comment_id>/undo")
 class QueueUndo(MethodView):
     @blp.arguments(UndoIn)
     @blp.response(200, ActionOut)
@@ -127,6 +127,7 @@ class QueueUndo(MethodView):
 
 def register(app: Flask, api: Api) -> None:
     """Mount the queue API (called by ``service.app``)."""
+    params.register_converters(app, api)
     api.spec.components.security_scheme(
         "session", {"type": "apiKey", "in": "cookie", "name": app.config.get("SESSION_COOKIE_NAME", "session"),
                     "description": "A moderator's session from /moderation/login (send X-CSRFToken on POST)"})

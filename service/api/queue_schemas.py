@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
-from service.queue import ACTIONS, MAX_BULK, MAX_PER_PAGE, MAX_QUERY_CHARS, MAX_REASON_CHARS, SORTS
+from service.params import IntParam
+from service.queue import ACTIONS, MAX_BULK, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, MAX_REASON_CHARS, SORTS
 from service.schemas import CommentOut
 from service.store.tables import STATUSES
 from service.url_domains import registered_domain
@@ -25,8 +26,8 @@ class QueueQuery(Schema):
     q = fields.String(load_default="", validate=validate.Length(max=MAX_QUERY_CHARS),
                       metadata={"description": "text in content, author, e-mail, URL or IP"})
     sort = fields.String(load_default="newest", validate=validate.OneOf(SORTS))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(1, MAX_PER_PAGE))
+    page = IntParam(load_default=1, maximum=MAX_PAGE)
+    per_page = IntParam(load_default=50, maximum=MAX_PER_PAGE)
 
 
 class CountsQuery(Schema):
@@ -74,8 +75,9 @@ class ActionIn(Schema):
         unknown = RAISE
 
     action = fields.String(required=True, validate=validate.OneOf(tuple(ACTIONS)))
-    ids = fields.List(fields.String(validate=validate.Length(1, 64)), required=True,
-                      validate=validate.Length(1, MAX_BULK))
+    ids = fields.List(fields.String(validate=validate.Regexp(r"\A\s*[0-9a-fA-F]{32}\s*\Z",
+                                                             error="not a comment id (32 hex characters)")),
+                      required=True, validate=validate.Length(1, MAX_BULK))
     expected_revisions = fields.Dict(keys=fields.String(), values=fields.Integer(strict=True), load_default=None,
                                      metadata={"description": "{comment id: revision you saw}; a different one → 409"})
     reason = fields.String(load_default="", validate=validate.Length(max=MAX_REASON_CHARS))

@@ -21,7 +21,7 @@ from flask import Blueprint, Flask, flash, redirect, render_template, request, u
 from flask_smorest import Api
 from marshmallow import EXCLUDE, ValidationError
 
-from service import queue, users
+from service import params, queue, users
 from service.api.helpers import db_session
 from service.api.moderator_auth import (
     current_actor,
@@ -34,7 +34,7 @@ from service.api.moderator_auth import (
     sign_out,
 )
 from service.api.queue_schemas import QueueQuery
-from service.errors import SaringError, TooManyRequests, ValidationFailed
+from service.errors import SaringError, TooManyRequests, UnsupportedMediaType, ValidationFailed
 from service.moderation_ui.chart import SERIES_LABELS, decisions_chart
 from service.moderation_ui.forms import CsrfForm, LoginForm
 from service.store.tables import STATUSES
@@ -47,10 +47,24 @@ bp = Blueprint("moderation", __name__, url_prefix="/moderation", template_folder
 CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                            "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 PUBLIC_ENDPOINTS = {"moderation.login", "moderation.static"}
+#: What the page's forms post; anything else (JSON included) is refused with 415.
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
+def require_form_body() -> None:
+    """Refuse (415 ``UnsupportedMediaType``) an unsafe request whose body is not an HTML form:
+    Flask-WTF would otherwise read a JSON body as form data and choke on non-string values."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    if request.mimetype in FORM_TYPES or (not request.mimetype and not request.content_length):
+        return
+    raise UnsupportedMediaType(f"send an HTML form (application/x-www-form-urlencoded), not "
+                               f"{request.mimetype or 'a body without Content-Type'}", field="Content-Type")
 
 
 @bp.before_request
 def _require_sign_in():
+    require_form_body()
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     if session_user() is None:
@@ -146,8 +160,13 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Sign out (POST with the CSRF token)."""
+    """Sign out (POST with the CSRF token): ends every session of this user, copied cookies too."""
     require_csrf()
+    user = session_user()
+    if user is not None:
+        s = db_session()
+        users.end_sessions(s, user)
+        s.commit()
     sign_out()
     flash("Signed out.", "info")
     return redirect(url_for("moderation.login"))
@@ -166,7 +185,8 @@ def _filters_from_args(args) -> tuple[queue.QueueFilter, dict, object]:
         raise ValidationFailed(f"{name}: {messages[0] if isinstance(messages, list) else messages}",
                                field=name) from None
     if parsed.get("until") is not None and len(raw.get("until", "")) == 10:
-        parsed["until"] += dt.timedelta(days=1)  # a date means "up to the end of that day"
+        # a date means "up to the end of that day"; the end of 9999-12-31 means no end
+        parsed["until"] = None if parsed["until"].date() == dt.date.max else parsed["until"] + dt.timedelta(days=1)
     site = queue.resolve_site(db_session(), current_actor(), parsed.pop("site"))
     status = parsed.pop("status")
     flt = queue.QueueFilter(status=None if status == "all" else status, site_id=site.id if site else None, **parsed)
@@ -208,9 +228,9 @@ def actions_form():
             raise ValidationFailed("select at least one comment first", field="ids")
     expected = {}
     for cid in ids:
-        rev = form.get(f"rev-{cid}", "")
-        if rev.isdigit():
-            expected[cid] = int(rev)
+        rev = form.get(f"rev-{cid}", "").strip()
+        if rev:
+            expected[cid] = params.parse_int(rev, f"rev-{cid}")
     back = _safe_next(form.get("return_to"))
     if action == "undo":
         result = queue.undo(db_session(), current_actor(), ids[0], expected.get(ids[0]), jobs=job_queue())
@@ -224,7 +244,7 @@ def _done_text(action: str) -> str:
     return {"approve": "Approved", "spam": "Marked spam", "reject": "Rejected", "undo": "Undone"}.get(action, action)
 
 
-@bp.route("/comments/<string:comment_id>")
+@bp.route("/comments/<comment_id:comment_id>")
 def comment_page(comment_id: str):
     """One comment with its audit log."""
     comment = queue.get_comment(db_session(), current_actor(), comment_id)
@@ -234,16 +254,15 @@ def comment_page(comment_id: str):
 @bp.route("/overview")
 def overview():
     """Per site: comments per status and decisions per day (last ``days``, default 14)."""
-    days = request.args.get("days", "14")
-    if not days.isdigit():
-        raise ValidationFailed("days must be a whole number between 1 and 366", field="days")
-    summaries = queue.site_overview(db_session(), current_actor(), int(days))
+    days = params.parse_int(request.args.get("days", "14"), "days", 1, 366)
+    summaries = queue.site_overview(db_session(), current_actor(), days)
     charts = {o.site.id: decisions_chart(o.days) for o in summaries}
     return render_template("moderation/overview.html", summaries=summaries, charts=charts,
-                           series_labels=SERIES_LABELS, days=int(days))
+                           series_labels=SERIES_LABELS, days=days)
 
 
 def register(app: Flask, api: Api) -> None:
     """Mount the moderation page (called by ``service.app``)."""
+    params.register_converters(app, api)
     app.register_blueprint(bp)
     app.jinja_env.globals.setdefault("logout_form", CsrfForm)

@@ -156,3 +156,12 @@ def test_rollback_through_the_api(app, client, admin):
     assert r.status_code == 200 and r.json["is_current"] is True
     assert rt.holder.wait_for(old.version, 5.0)
     assert client.post("/api/v1/admin/models/nope/rollback", headers=admin).status_code == 404
+
+
+@pytest.mark.parametrize("run_id", ["99999999999999999999", "9223372036854775808", "2147483648", "%C2%B2", "0"])
+def test_retrain_run_id_past_the_database_range_is_404(app, client, admin, sign_in, run_id):
+    assert client.get(f"/api/v1/admin/retrain/{run_id}", headers=admin).status_code == 404
+    page = app.test_client()
+    sign_in(page, "admin@saring.test")
+    assert page.get(f"/moderation/models/runs/{run_id}").status_code == 404
+    assert page.get(f"/moderation/models/reports/{run_id}/report.html").status_code == 404

@@ -165,10 +165,16 @@ def test_actions_unknown_and_foreign_ids_change_nothing(mod_app, mod_client, set
     assert r.status_code == 403
 
 
+A = "a" * 32  # a well-formed id no comment has
+
+
 @pytest.mark.parametrize("body,field", [
-    ({"action": "delete", "ids": ["a"]}, "action"), ({"action": "spam"}, "ids"), ({"action": "spam", "ids": "abc"}, "ids"),
-    ({"action": "spam", "ids": []}, "ids"), ({"action": "spam", "ids": ["a"], "extra": 1}, "extra"),
-    ({"action": "spam", "ids": ["a"], "expected_revisions": {"a": "one"}}, "expected_revisions"),
+    ({"action": "delete", "ids": [A]}, "action"), ({"action": "spam"}, "ids"), ({"action": "spam", "ids": "abc"}, "ids"),
+    ({"action": "spam", "ids": []}, "ids"), ({"action": "spam", "ids": [A], "extra": 1}, "extra"),
+    ({"action": "spam", "ids": [A], "expected_revisions": {A: "one"}}, "expected_revisions"),
+    ({"action": "spam", "ids": ["\ud800"]}, "ids"), ({"action": "spam", "ids": ["x"]}, "ids"),
+    ({"action": "spam", "ids": [A + "0"]}, "ids"), ({"action": "spam", "ids": [A], "expected_revisions": {A: 2**70}},
+                                                    "expected_revisions"),
 ])
 def test_bad_action_body_is_400(mod_client, body, field):
     r = mod_client.post("/api/v1/queue/actions", json=body, headers={"X-CSRFToken": csrf_of(mod_client)})
@@ -292,3 +298,61 @@ def test_undo_without_a_body_and_of_an_unknown_comment(mod_client, setup):
     mod_client.post("/api/v1/queue/actions", json={"action": "reject", "ids": [cid]}, headers={"X-CSRFToken": token})
     r = mod_client.post(f"/api/v1/queue/comments/{cid}/undo", headers={"X-CSRFToken": token})
     assert r.status_code == 200 and r.json["moved"][0]["to_status"] == "held"
+
+
+# --------------------------------------------------------------------------- bad parameters (adversarial report)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/queue/comments", "/api/v1/queue/counts"])
+@pytest.mark.parametrize("site,status", [("%C2%B2", 400), ("99999999999999999999", 400), ("2147483647", 404), ("2147483648", 400),
+                                         ("http://%5B::1", 400), ("https://news.example:99999", 400)])
+def test_bad_site_filter_is_4xx_naming_site(mod_client, path, site, status):
+    r = mod_client.get(f"{path}?site={site}")
+    assert r.status_code == status and r.json["error"]["field"] == "site", r.json
+
+
+@pytest.mark.parametrize("query,field", [
+    ("page=99999999999999999999", "page"), ("page=9223372036854775807", "page"), ("page=%C2%B2", "page"),
+    ("per_page=-1", "per_page"), ("q=%00", "q"), ("q=a%01b", "q"),
+    ("since=0001-01-01T00:00:00%2B14:00", "since"), ("until=9999-12-31T23:59:59-14:00", "until"),
+])
+def test_bad_listing_parameter_is_400_naming_it(mod_client, query, field):
+    r = mod_client.get(f"/api/v1/queue/comments?{query}")
+    assert r.status_code == 400 and r.json["error"]["field"] == field, r.json
+
+
+def test_last_allowed_page_is_empty_not_an_error(mod_client, setup):
+    r = mod_client.get("/api/v1/queue/comments?page=1000000")
+    assert r.status_code == 200 and r.json["items"] == [] and r.json["total"] == 3
+
+
+@pytest.mark.parametrize("bad", ["%ED%A0%80", "x", "a" * 33, "%00" * 32, "g" * 32])
+def test_malformed_comment_id_in_path_is_404(mod_client, bad):
+    assert mod_client.get(f"/api/v1/queue/comments/{bad}").status_code == 404
+    r = mod_client.post(f"/api/v1/queue/comments/{bad}/undo", json={}, headers={"X-CSRFToken": csrf_of(mod_client)})
+    assert r.status_code == 404
+
+
+def test_comment_id_case_is_folded(mod_client, setup):
+    cid = setup["held"][0]
+    r = mod_client.get(f"/api/v1/queue/comments/{cid.upper()}")
+    assert r.status_code == 200 and r.json["id"] == cid
+    r = mod_client.post("/api/v1/queue/actions", json={"action": "spam", "ids": [f" {cid.upper()} "],
+                                                       "expected_revisions": {cid.upper(): 1}},
+                        headers={"X-CSRFToken": csrf_of(mod_client)})
+    assert r.status_code == 200 and r.json["moved"][0]["id"] == cid
+
+
+def test_a_copied_cookie_stops_working_after_sign_out(mod_app, mod_client, setup):
+    cookie = mod_client.get_cookie("session").value
+    token = csrf_of(mod_client)
+    thief = mod_app.test_client()
+    thief.set_cookie("session", cookie)
+    assert thief.get("/api/v1/queue/comments").status_code == 200
+    r = mod_client.post("/moderation/logout", data={"csrf_token": token})
+    assert r.status_code == 302
+    assert thief.get("/api/v1/queue/comments").status_code == 401
+    cid = setup["held"][0]
+    r = thief.post("/api/v1/queue/actions", json={"action": "approve", "ids": [cid]}, headers={"X-CSRFToken": token})
+    assert r.status_code == 401 and status_of(mod_app, cid) == "held"
+    assert thief.get("/moderation/").status_code == 302

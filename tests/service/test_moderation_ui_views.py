@@ -202,3 +202,49 @@ def test_date_filter_until_is_inclusive_and_search(mod_app, browser, world, make
     assert "late on the tenth" in html and "on the eleventh" not in html
     html = browser.get("/moderation/?q=ELEVENTH&since=&until=").get_data(as_text=True)
     assert "on the eleventh" in html and "late on the tenth" not in html
+
+
+# --------------------------------------------------------------------------- bad parameters (adversarial report)
+
+
+@pytest.mark.parametrize("query", ["page=99999999999999999999", "site=%C2%B2", "site=99999999999999999999",
+                                   "site=http://%5B::1", "site=https://news.example:99999", "q=%00"])
+def test_bad_queue_filter_is_400_on_the_page(browser, query):
+    r = browser.get(f"/moderation/?{query}")
+    assert r.status_code == 400, r.status_code
+
+
+def test_until_the_last_day_there_is_means_no_end(browser, world):
+    r = browser.get("/moderation/?until=9999-12-31&status=all")
+    assert r.status_code == 200
+
+
+@pytest.mark.parametrize("days", ["%C2%B2", "0", "367", "9" * 5000, "-1"])
+def test_bad_overview_days_is_400(browser, days):
+    r = browser.get(f"/moderation/overview?days={days}")
+    assert r.status_code == 400 and "days must be a whole number" in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("form", [{"single": "approve:x", "rev-x": "²"}, {"single": "approve:x", "rev-x": "9" * 5000},
+                                  {"single": "approve:x"}, {"action": "spam", "ids": "zz"}])
+def test_bad_action_form_is_400(browser, form):
+    token = form_token(browser.get("/moderation/").get_data(as_text=True))
+    r = browser.post("/moderation/actions", data={"csrf_token": token, **form})
+    assert r.status_code == 400
+
+
+@pytest.mark.parametrize("body", ['{"email": 1, "password": 2}', '"str"', "[]"])
+def test_sign_in_with_a_json_body_is_415(mod_app, world, body):
+    r = mod_app.test_client().post("/moderation/login", data=body, content_type="application/json")
+    assert r.status_code == 415 and "HTML form" in r.get_data(as_text=True)
+
+
+def test_sign_out_ends_the_session_server_side(mod_app, browser):
+    cookie = browser.get_cookie("session").value
+    token = form_token(browser.get("/moderation/").get_data(as_text=True))
+    assert browser.post("/moderation/logout", data={"csrf_token": token}).status_code == 302
+    copy = mod_app.test_client()
+    copy.set_cookie("session", cookie)
+    assert copy.get("/moderation/").status_code == 302
+    with session_scope(mod_app.extensions["saring"].db) as s:
+        assert users.get_user(s, "mod@news.example").session_version == 1
