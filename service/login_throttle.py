@@ -1,16 +1,23 @@
-"""Slowing down password guessing on the moderators' sign-in (Redis counters, fail open).
+"""Slowing down password guessing on the moderators' sign-in (Redis counters, in-process fallback).
 
 Failed sign-ins are counted per e-mail and per client IP over ``LOGIN_FAILURE_WINDOW`` seconds;
-after ``MAX_FAILURES`` either is refused until the window ends. When Redis is unreachable the
-check lets the attempt through (logged and counted in ``saring_redis_errors_total``): the
-password check itself never depends on Redis.
+after ``MAX_FAILURES`` either is refused until the window ends. The counts shared by every
+worker live in Redis. Each process also keeps its own counts in memory (a bounded
+``cachetools.TTLCache``); when Redis is unreachable the check uses those, so throttling goes on
+per process (with N worker processes an attacker gets at most N × ``MAX_FAILURES`` tries per
+window instead of ``MAX_FAILURES``). Every Redis error is logged and counted in
+``saring_redis_errors_total{operation="login_throttle"}``; the password check itself never
+depends on Redis.
 """
 from __future__ import annotations
 
 import hashlib
 import logging
+import threading
+import time
 
 import redis
+from cachetools import TTLCache
 
 from service import metrics
 from service.redis_keys import LOGIN_FAILURE_WINDOW, RedisKeys
@@ -19,6 +26,39 @@ log = logging.getLogger(__name__)
 
 #: Failed attempts allowed per e-mail, and per IP, within the window.
 MAX_FAILURES = 10
+#: Most identities (e-mails and IPs) the in-process fallback remembers; the oldest go first.
+LOCAL_MAX_IDENTITIES = 10_000
+
+
+class LocalFailures:
+    """Failed sign-ins counted in this process: identity → (count, end of its window on
+    ``time.monotonic``). Thread-safe; at most ``max_identities`` entries, each kept for
+    ``window`` seconds after its first failure."""
+
+    def __init__(self, window: int = LOGIN_FAILURE_WINDOW, max_identities: int = LOCAL_MAX_IDENTITIES) -> None:
+        self.window = window
+        self._counts: TTLCache = TTLCache(maxsize=max_identities, ttl=window, timer=time.monotonic)
+        self._lock = threading.Lock()
+
+    def add(self, ident: str) -> None:
+        """Count one failure of ``ident`` (a new window starts when the last one ended)."""
+        now = time.monotonic()
+        with self._lock:
+            count, ends = self._counts.get(ident, (0, 0.0))
+            if ends <= now:
+                count, ends = 0, now + self.window
+            self._counts[ident] = (count + 1, ends)
+
+    def blocked_for(self, ident: str, max_failures: int) -> int:
+        """Seconds left in the window of ``ident`` when it reached ``max_failures``; else 0."""
+        now = time.monotonic()
+        with self._lock:
+            count, ends = self._counts.get(ident, (0, 0.0))
+        return max(1, int(ends - now)) if count >= max_failures and ends > now else 0
+
+    def forget(self, ident: str) -> None:
+        with self._lock:
+            self._counts.pop(ident, None)
 
 
 def _identities(email: str, ip: str) -> list[str]:
@@ -41,9 +81,11 @@ class LoginThrottle:
         self.client = client
         self.keys = keys
         self.max_failures = max_failures
+        self.local = LocalFailures()
 
     def blocked_for(self, email: str, ip: str) -> int:
-        """Seconds until this e-mail / IP may try again; 0 when allowed (or Redis is down)."""
+        """Seconds until this e-mail / IP may try again; 0 when allowed. While Redis is
+        unreachable, this process's own counts decide."""
         try:
             wait = 0
             for ident in _identities(email, ip):
@@ -54,11 +96,13 @@ class LoginThrottle:
             return wait
         except redis.RedisError as exc:
             metrics.REDIS_ERRORS.labels("login_throttle").inc()
-            log.warning("sign-in throttle skipped, Redis error: %s", exc)
-            return 0
+            log.warning("sign-in throttle uses this process's counts, Redis error: %s", exc)
+            return max(self.local.blocked_for(ident, self.max_failures) for ident in _identities(email, ip))
 
     def failed(self, email: str, ip: str) -> None:
-        """Count one failed attempt (fail open)."""
+        """Count one failed attempt, in this process and in Redis (skipped when unreachable)."""
+        for ident in _identities(email, ip):
+            self.local.add(ident)
         try:
             pipe = self.client.pipeline(transaction=True)
             for ident in _identities(email, ip):
@@ -74,8 +118,10 @@ class LoginThrottle:
 
     def succeeded(self, email: str) -> None:
         """Forget the failures of this e-mail after a good sign-in (the IP's stay)."""
+        ident = _identities(email, "")[0]
+        self.local.forget(ident)
         try:
-            self.client.delete(self.keys.login_failures(_identities(email, "")[0]))
+            self.client.delete(self.keys.login_failures(ident))
         except redis.RedisError as exc:
             metrics.REDIS_ERRORS.labels("login_throttle").inc()
             log.warning("sign-in failures not reset, Redis error: %s", exc)
