@@ -31,7 +31,7 @@ def normalize_site_url(url: str) -> str:
     """
     bad = ValidationFailed("site must be an absolute http(s) URL, e.g. https://news.example", field="site")
     text = (url or "").strip()
-    if len(text) > 2048 or any(ord(c) < 32 or c == "\x7f" for c in text):
+    if len(text) > 2048 or any(ord(c) < 32 or c == "\x7f" or "\ud800" <= c <= "\udfff" for c in text):
         raise bad
     try:
         parts = urlsplit(text)

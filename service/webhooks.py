@@ -32,6 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.errors import ValidationFailed
+from service.sites import normalize_site_url
 from service.store.tables import Comment, Site, WebhookDelivery, utcnow
 
 if TYPE_CHECKING:
@@ -70,9 +71,14 @@ def set_callback(session: Session, site: Site, url: str | None, secret: str | No
         site.callback_url = None
         site.callback_secret = None
         return None
-    parts = urlsplit(url.strip())
+    bad = ValidationFailed("url must be an absolute http(s) URL, e.g. https://news.example/saring-hook", field="url")
+    try:
+        normalize_site_url(url)  # port in range, brackets closed, no control characters
+        parts = urlsplit(url.strip())
+    except (ValidationFailed, ValueError):
+        raise bad from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationFailed("url must be an absolute http(s) URL, e.g. https://news.example/saring-hook", field="url")
+        raise bad
     if secret is not None and len(secret) < 16:
         raise ValidationFailed("secret must have at least 16 characters", field="secret")
     site.callback_url = url.strip()

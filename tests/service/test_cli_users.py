@@ -99,3 +99,26 @@ def test_comment_history_webhooks_and_worker(cli, clean_db, make_comment, make_u
     # nothing listens on port 9: every delivery has an error and waits for its scheduled retry
     listing = cli.invoke(main, ["webhooks", "list"]).output
     assert "ConnectError" in listing and "delivered" not in listing
+
+
+@pytest.mark.parametrize("site", ["http://[::1", "https://news.example:99999", "https://news.example:abc",
+                                  "https://a\udcff.example"])
+def test_bad_site_urls_are_clean_errors(cli, site):
+    r = cli.invoke(main, ["users", "create", "--email", "x@news.example", "--role", "moderator", "--site", site],
+                   input=PASSWORD + "\n")
+    assert r.exit_code == 1 and r.exception is None or isinstance(r.exception, SystemExit), r.exception
+    assert "site must be an absolute http(s) URL" in r.output
+    r = cli.invoke(main, ["sites", "set-callback", "--site", site, "--url", "https://news.example/hook"])
+    assert r.exit_code == 1 and "site must be an absolute http(s) URL" in r.output, r.output
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "https://news.example:99999/hook", "https://a\udcff.example/hook",
+                                 "https://news.example/ho\x00ok"])
+def test_bad_callback_url_is_a_clean_error(cli, url):
+    r = cli.invoke(main, ["sites", "set-callback", "--site", "https://news.example", "--url", url])
+    assert r.exit_code == 1 and "url must be an absolute http(s) URL" in r.output, (r.output, r.exception)
+
+
+def test_users_create_refuses_an_undecodable_email(cli):
+    r = cli.invoke(main, ["users", "create", "--email", "m\udcff@news.example", "--role", "admin"], input=PASSWORD + "\n")
+    assert r.exit_code == 1 and "is not an e-mail address" in r.output, (r.output, r.exception)
