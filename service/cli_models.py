@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
+import getpass
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +88,7 @@ def register(main: click.Group) -> None:
                 data_dir=data_dir or rt.settings.data_dir,
                 since=since.replace(tzinfo=dt.timezone.utc) if since else None,
                 force=force, dry_run=dry_run, quick=quick, refit=not no_refit,
-                started_by=started_by or f"cli:{os.environ.get('USER', 'unknown')}")
+                started_by=started_by or f"cli:{getpass.getuser()}")
             try:
                 result = run_retrain(rt.db, registry, options, rt.settings.report_root)
             except DataMissingError as exc:

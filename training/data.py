@@ -10,7 +10,6 @@ loader and summarised in ``models/MODEL_CARD.md``.
 from __future__ import annotations
 
 import csv
-import os
 import re
 from pathlib import Path
 

@@ -48,7 +48,6 @@ import logging
 import math
 import sys
 import time
-import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -582,8 +581,9 @@ def retrain(db: Database, registry: ModelRegistry | None, options: RetrainOption
     try:
         return _retrain(db, registry, options, run_id, run_dir, _Progress(db, run_id, progress, opts))
     except BaseException as exc:
-        finish_run(db, run_id, "failed", summary={"error": f"{type(exc).__name__}: {exc}",
-                                                  "traceback": traceback.format_exc()[-4000:]})
+        # the reason is shown to admins (API, models page); the traceback goes to the log only
+        log.error("retrain run %s failed", run_id, exc_info=True)
+        finish_run(db, run_id, "failed", summary={"error": f"{type(exc).__name__}: {exc}"})
         raise
 
 

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import sklearn
-from sklearn.base import clone
+
 from sklearn.model_selection import StratifiedGroupKFold
 from tqdm.auto import tqdm
 

@@ -6,25 +6,16 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
-import os
 import socket
-import subprocess
-import sys
-import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import akismet
 import httpx
-import pytest
 from sqlalchemy import select
 
-import service.akismet.views  # noqa: F401  (imported before tests/service can shadow the package name)
 from recording_app import RecordingMiddleware
-from service import sites
-from service.redis_conn import connect
 from service.store.db import session_scope
 from service.store.tables import Comment
 

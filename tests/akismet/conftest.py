@@ -9,32 +9,19 @@
 """
 from __future__ import annotations
 
-import asyncio
-import http.client
-import json
 import os
-import socket
 import subprocess
 import sys
 import time
 import uuid
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-import akismet
-import httpx
 import pytest
-from sqlalchemy import select
 
-import service.akismet.views  # noqa: F401  (imported before tests/service can shadow the package name)
-from recording_app import RecordingMiddleware
 from service import sites
 from service.redis_conn import connect
 from service.store.db import session_scope
-from service.store.tables import Comment
 
-from akismet_support import BLOG, HERE, KX, REPO_ROOT, START_TIMEOUT, Driver, LiveServer, free_port, stored  # noqa: F401
+from akismet_support import BLOG, HERE, REPO_ROOT, START_TIMEOUT, Driver, LiveServer, free_port
 
 @pytest.fixture
 def k1(clean_db) -> str:

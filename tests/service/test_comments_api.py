@@ -1,7 +1,6 @@
 """POST /api/v1/comments and GET /api/v1/comments/<id>: decisions, storage, bad input."""
 from __future__ import annotations
 
-import json
 
 import pytest
 from sqlalchemy import func, select
