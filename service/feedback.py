@@ -87,7 +87,7 @@ def _store_reported(session: Session, classifier: SpamClassifier, site: Site, ap
     scored = classifier.score_one(data.classifier_record())
     thresholds = site_thresholds(site, classifier, comment_lang(data.lang, data.content))
     score = scored.spam_score
-    decision = "reject" if score >= thresholds.reject else "hold" if score >= thresholds.hold else "accept"
+    decision = thresholds.decision(score)
     comment_id = report_comment_id(site.id, data)
     stored = insert_or_ignore(session, Comment.__table__, dict(
         id=comment_id, site_id=site.id, api_key_id=api_key.id if api_key else None, source="report",

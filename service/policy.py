@@ -33,6 +33,12 @@ class Thresholds:
         if not (0.0 <= self.hold <= self.reject <= 1.0):
             raise ValueError(f"need 0 <= hold <= reject <= 1, got hold={self.hold} reject={self.reject}")
 
+    def decision(self, spam_score: float) -> str:
+        """``reject`` at or above ``reject``, ``hold`` at or above ``hold``, else ``accept``."""
+        if spam_score >= self.reject:
+            return "reject"
+        return "hold" if spam_score >= self.hold else "accept"
+
 
 @dataclass
 class Signals:
@@ -97,11 +103,6 @@ def decide(spam_score: float, reasons: list[str], thresholds: Thresholds, signal
             f"Nearly the same as a comment moderators marked spam "
             f"({signals.near_duplicate_similarity:.0%} similar)"
         )
-    if score >= thresholds.reject:
-        decision = "reject"
-    elif score >= thresholds.hold:
-        decision = "hold"
-    else:
-        decision = "accept"
+    decision = thresholds.decision(score)
     rule = "honeypot" if signals.honeypot_filled else "score"
     return Verdict(decision, float(min(max(score, 0.0), 1.0)), extra + reasons, rule)

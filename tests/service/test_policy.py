@@ -1,0 +1,49 @@
+"""The decision policy: hard rules first, then the thresholds."""
+import pytest
+
+from service.policy import Signals, Thresholds, decide
+
+TH = Thresholds(hold=0.3, reject=0.9)
+
+
+@pytest.mark.parametrize("score,expected", [(0.0, "accept"), (0.2999, "accept"), (0.3, "hold"),
+                                            (0.8999, "hold"), (0.9, "reject"), (1.0, "reject")])
+def test_thresholds_are_inclusive_lower_bounds(score, expected):
+    assert TH.decision(score) == expected
+    assert decide(score, [], TH, Signals()).decision == expected
+
+
+@pytest.mark.parametrize("hold,reject", [(0.5, 0.4), (-0.1, 0.5), (0.5, 1.1)])
+def test_invalid_thresholds_raise(hold, reject):
+    with pytest.raises(ValueError):
+        Thresholds(hold, reject)
+
+
+def test_administrator_role_wins_over_spam_trigger_and_score():
+    v = decide(0.99, ["x"], TH, Signals(user_roles=("editor", "administrator"), author="akismet-guaranteed-spam"))
+    assert v.decision == "accept" and v.rule == "admin_role"
+
+
+@pytest.mark.parametrize("sig", [Signals(author="akismet-guaranteed-spam"), Signals(author="viagra-test-123"),
+                                 Signals(author_email="Akismet-Guaranteed-Spam@example.com")])
+def test_spam_triggers_hold_without_reject(sig):
+    v = decide(0.01, [], TH, sig)
+    assert v.decision == "hold" and v.spam_score == 1.0 and v.rule == "test_trigger"
+
+
+def test_filled_honeypot_rejects():
+    v = decide(0.01, [], TH, Signals(honeypot_filled=True))
+    assert v.decision == "reject" and any("honeypot" in r for r in v.reasons)
+
+
+def test_repeats_raise_the_score_monotonically():
+    scores = [decide(0.1, [], TH, Signals(repeats=n)).spam_score for n in (1, 2, 3, 4)]
+    assert scores[0] == pytest.approx(0.1)
+    assert scores == sorted(scores) and scores[-1] > scores[0]
+    assert decide(0.1, [], TH, Signals(repeats=3)).decision == "hold"
+
+
+@pytest.mark.parametrize("similarity,expected", [(0.75, "hold"), (0.95, "reject")])
+def test_near_duplicate_of_moderator_spam(similarity, expected):
+    v = decide(0.01, [], TH, Signals(near_duplicate_of="a" * 32, near_duplicate_similarity=similarity))
+    assert v.decision == expected and any("Nearly the same" in r for r in v.reasons)
