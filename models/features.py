@@ -62,7 +62,19 @@ def _texts(X: Any) -> list[str]:
     return ["" if v is None or (isinstance(v, float) and v != v) else str(v) for v in X]
 
 
-class TextNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class _StringInputMixin:
+    """scikit-learn tags of a stateless transformer that takes a column of strings (or records),
+    not a 2-D numeric array."""
+
+    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
+        tags = super().__sklearn_tags__()  # type: ignore[misc]
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.requires_fit = False
+        return tags
+
+
+class TextNormalizer(_StringInputMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Normalise comment texts with :func:`models.normalize.normalize_text`.
 
     Stateless. Input: 1-D sequence of ``n`` strings. Output: ``numpy`` object array of
@@ -95,12 +107,6 @@ class TextNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """One output "feature": ``["content"]``."""
         return np.asarray(["content"], dtype=object)
 
-    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.string = True
-        tags.requires_fit = False
-        return tags
 
 
 #: Output columns of :class:`CommentSignals`, in order.
@@ -152,7 +158,7 @@ def _signals_row(text: str, author: str, author_url: str, permalink: str) -> tup
     )
 
 
-class CommentSignals(TransformerMixin, BaseEstimator):
+class CommentSignals(_StringInputMixin, TransformerMixin, BaseEstimator):
     """Numeric metadata signals of comment records (stateless).
 
     Input: comment frame (``content``, ``author``, ``author_url`` ...). Output: float
@@ -200,15 +206,9 @@ class CommentSignals(TransformerMixin, BaseEstimator):
         """:data:`SIGNAL_NAMES` as an object array."""
         return np.asarray(SIGNAL_NAMES, dtype=object)
 
-    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.string = True
-        tags.requires_fit = False
-        return tags
 
 
-class MetaTokens(TransformerMixin, BaseEstimator):
+class MetaTokens(_StringInputMixin, TransformerMixin, BaseEstimator):
     """Categorical metadata of comment records as one token string per row (stateless).
 
     Input: comment frame. Output: object array of shape ``(n,)``; each string holds
@@ -258,12 +258,6 @@ class MetaTokens(TransformerMixin, BaseEstimator):
         """One output "feature": ``["meta_tokens"]``."""
         return np.asarray(["meta_tokens"], dtype=object)
 
-    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.string = True
-        tags.requires_fit = False
-        return tags
 
 
 class QuantileClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
