@@ -111,35 +111,15 @@ def build_pipeline(**params: Any) -> Pipeline:
     if p["text_features"] not in ("word", "word+char"):
         raise ValueError("text_features must be 'word' or 'word+char'")
 
-    text_union = [
-        (
-            "word",
-            CompactTfidfVectorizer(
-                analyzer="word",
-                lowercase=False,
-                ngram_range=tuple(p["word_ngram_range"]),
-                min_df=p["min_df"],
-                max_features=p["word_max_features"],
-                sublinear_tf=True,
-                dtype=_float32(),
-            ),
-        )
-    ]
+    def tfidf(analyzer: str, ngram_range: Any, max_features: int) -> CompactTfidfVectorizer:
+        return CompactTfidfVectorizer(analyzer=analyzer, lowercase=False, ngram_range=tuple(ngram_range),
+                                      min_df=p["min_df"], max_features=max_features, sublinear_tf=True,
+                                      dtype=_float32())
+
+    text_union = [("word", tfidf("word", p["word_ngram_range"], p["word_max_features"]))]
     if p["text_features"] == "word+char":
-        text_union.append(
-            (
-                "char",
-                CompactTfidfVectorizer(
-                    analyzer="char_wb",
-                    lowercase=False,
-                    ngram_range=tuple(p["char_ngram_range"]),
-                    min_df=p["min_df"],
-                    max_features=p["char_max_features"],
-                    sublinear_tf=True,
-                    dtype=_float32(),
-                ),
-            )
-        )
+        text_union.append(("char", tfidf("char_wb", p["char_ngram_range"], p["char_max_features"])))
+
     transformers: list[tuple[str, Any, Any]] = [
         (
             "text",

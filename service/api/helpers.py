@@ -23,7 +23,10 @@ def db_session() -> Session:
 
 
 def bearer_key() -> ApiKey:
-    """The site's key from ``Authorization: Bearer KEY``. Raises ``Unauthorized``."""
+    """The site's key from ``Authorization: Bearer KEY`` (looked up once per request).
+    Raises ``Unauthorized``."""
+    if "api_key" in g:
+        return g.api_key
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -31,6 +34,7 @@ def bearer_key() -> ApiKey:
     row = sites.find_key(db_session(), token.strip())
     if row is None:
         raise Unauthorized("unknown or revoked API key", field="Authorization")
+    g.api_key = row
     return row
 
 
