@@ -1,5 +1,4 @@
 """Saring spam classifier: text normalisation, features, pipeline, artifacts.
 
-This package knows nothing of Flask, HTTP or the database (``models.registry``
-is the one module that takes a Redis client).
+This package knows nothing of Flask, HTTP, Redis or the database.
 """

@@ -74,7 +74,7 @@ def _register_optional_blueprints(app: Flask, api: Api) -> None:
     """Blueprints of the Akismet API, the moderation page and the admin API, when present."""
     import importlib
 
-    for name in ("service.akismet.views", "service.moderation_ui.views", "service.api.queue", "service.api.admin"):
+    for name in ("service.akismet.views", "service.pages.moderation.views", "service.api.queue", "service.api.admin"):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:

@@ -9,15 +9,15 @@ from dataclasses import dataclass
 
 import redis
 
-from models.registry import ModelRegistry
+from service.serving.registry import ModelRegistry
 from service.config import Settings
-from service import near_duplicates
-from service.model_holder import ModelHolder
-from service.redis_conn import connect, embedded_url
-from service.redis_keys import RedisKeys
-from service.signals import SignalSource
+from service.checking import near_duplicates
+from service.serving.holder import ModelHolder
+from service.infra.redis_conn import connect, embedded_url
+from service.infra.redis_keys import RedisKeys
+from service.checking.signals import SignalSource
 from service.store.db import Database
-from service.usage import UsageCounter
+from service.checking.usage import UsageCounter
 
 log = logging.getLogger(__name__)
 

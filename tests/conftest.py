@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from service.config import Settings
-from service.redis_conn import connect, embedded_url
+from service.infra.redis_conn import connect, embedded_url
 from service.store.db import Database
 from service.store.tables import Base
 
@@ -123,7 +123,7 @@ def runner(app):
 @pytest.fixture
 def api_key(app) -> str:
     """A new key for https://news.example (plain text)."""
-    from service import sites
+    from service.accounts import sites
     from service.store.db import session_scope
 
     with session_scope(app.extensions["saring"].db) as s:
@@ -156,7 +156,7 @@ def mod_app(test_config):
 @pytest.fixture
 def make_site(clean_db):
     """``make_site(url, callback_url=None, secret=None) -> site id`` (committed)."""
-    from service import sites
+    from service.accounts import sites
     from service.store.db import session_scope
 
     def make(url: str = "https://news.example", callback_url: str | None = None, secret: str | None = None) -> int:
@@ -172,7 +172,7 @@ def make_site(clean_db):
 @pytest.fixture
 def make_comment(clean_db):
     """``make_comment(site_id, status="held", **fields) -> comment id``: a stored comment with its
-    automatic decision event, as ``service.moderation.check_comment`` leaves it (committed)."""
+    automatic decision event, as ``service.checking.check.check_comment`` leaves it (committed)."""
     import datetime as dt
 
     from service.store.db import session_scope
@@ -201,7 +201,7 @@ def make_comment(clean_db):
 @pytest.fixture
 def make_user(clean_db):
     """``make_user(email, role="moderator", sites=(url, ...)) -> user id`` with ``TEST_PASSWORD``."""
-    from service import users
+    from service.accounts import users
     from service.store.db import session_scope
 
     def make(email: str, role: str = "moderator", sites: tuple[str, ...] | list[str] = ()) -> int:

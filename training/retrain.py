@@ -34,7 +34,7 @@ Steps (each a stage with a progress bar and a line in ``RetrainRun.progress``):
    feedback (the newest labels included) with the candidate's thresholds; it is checked on the
    fixed evaluation split again (the newest feedback cannot judge it, it trained on it).
 9. **Report** (:mod:`training.retrain_report`) and **publish** through
-   :func:`service.model_versions.publish` (database row first, then Redis; workers swap within
+   :func:`service.serving.versions.publish` (database row first, then Redis; workers swap within
    ``model_poll_seconds``). ``--dry-run`` does everything but publish.
 
 ``training`` uses ``models/`` and the store, never the Flask app.
@@ -66,8 +66,8 @@ from models.classifier import SpamClassifier
 from models.comment import FEATURE_COLUMNS, to_frame
 from models.normalize import normalize_text
 from models.pipeline import build_pipeline
-from models.registry import ModelRegistry
-from service import model_versions
+from service.serving.registry import ModelRegistry
+from service.serving import versions as model_versions
 from service.store.db import Database, session_scope
 from service.store.tables import Comment, Label, RetrainRun, utcnow
 from training.data import _letters_key, dedupe, default_data_dir, load_base_datasets

@@ -5,7 +5,7 @@ Modules:
 * ``form``: reading and decoding ``application/x-www-form-urlencoded`` bodies (charset fallback,
   size limit) into an ``AkismetForm``.
 * ``keys``: where the API key is (body, query string, Host header).
-* ``fields``: the comment-check parameters normalised into a ``service.moderation.CommentData``.
+* ``fields``: the comment-check parameters normalised into a ``service.checking.check.CommentData``.
 * ``calls``: the endpoints as plain functions (no Flask).
 * ``responses``: byte-exact ``text/plain; charset=utf-8`` answers and JSON/CSV reports.
 * ``views``: the Flask blueprint and the one error handler turning ``service.errors`` exceptions

@@ -12,16 +12,16 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from sqlalchemy.orm import Session
 
-from service import sites
+from service.accounts import sites
 from service.akismet.fields import comment_data, is_true
 from service.akismet.form import AkismetForm
 from service.akismet.keys import find_key
 from service.errors import Unauthorized, ValidationFailed
-from service.feedback import FeedbackResult, record_feedback
-from service.moderation import CommentData, check_comment
+from service.moderation.reports import FeedbackResult, record_feedback
+from service.checking.check import CommentData, check_comment
 from service.runtime import Runtime
 from service.store.tables import ApiKey, Comment
-from service.usage import MAX_BLOG_CHARS, ORDERS, SiteUsage, key_sites, month_of, totals
+from service.checking.usage import MAX_BLOG_CHARS, ORDERS, SiteUsage, key_sites, month_of, totals
 
 #: The exact body of a successful submit-spam / submit-ham.
 THANKS = "Thanks for making the web a better place."
@@ -119,7 +119,7 @@ def comment_check(rt: Runtime, session: Session, req: AkismetRequest) -> Comment
 
 def submit(rt: Runtime, session: Session, req: AkismetRequest, label: str) -> FeedbackResult:
     """submit-spam (``label="spam"``) / submit-ham (``"ham"``): record the report (see
-    ``service.feedback``) and count it."""
+    ``service.moderation.reports``) and count it."""
     require_post(req, f"submit-{label}")
     key = authenticate(session, req, rt.settings.akismet_api_host)
     blog, data = _comment(rt, req)

@@ -1,4 +1,4 @@
-"""Akismet comment parameters → ``service.moderation.CommentData`` (plain Python, no Flask).
+"""Akismet comment parameters → ``service.checking.check.CommentData`` (plain Python, no Flask).
 
 Every parameter of comment-check / submit-spam / submit-ham (reference section 4) is read; none makes
 a request fail: an unparseable date (or one that cannot be expressed in UTC, e.g. 9999-12-31T23:59:59-14:00)
@@ -17,8 +17,8 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, fields
 
 from service.akismet.form import AkismetForm
-from service.moderation import CommentData
-from service.policy import is_spam_trigger
+from service.checking.check import CommentData
+from service.checking.policy import is_spam_trigger
 
 #: Parameters with a meaning of their own; every other field is server-environment metadata.
 CORE_FIELDS = frozenset({

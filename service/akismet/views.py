@@ -27,7 +27,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from service.akismet import calls, responses
 from service.akismet.form import AkismetForm, MalformedBody, clean_text, parse_form, read_body
 from service.akismet.middleware import RAW_HOST, HostGuard, is_akismet_path
-from service.api.helpers import db_session, runtime
+from service.web.context import db_session, runtime
 from service.errors import SaringError
 from service.runtime import Runtime
 

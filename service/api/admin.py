@@ -6,9 +6,9 @@
 * ``GET /api/v1/admin/models``, ``POST /api/v1/admin/models/<version>/rollback``.
 
 Auth: an admin's ``Authorization: Bearer srt_…`` token, or a signed-in admin's session (unsafe
-methods then need ``X-CSRFToken``). Moderators get 403. Thin: parse, call ``service.retrain_jobs``
-/ ``service.model_versions``, serialize. ``register`` also mounts the models page
-(``service.model_pages``).
+methods then need ``X-CSRFToken``). Moderators get 403. Thin: parse, call ``service.retraining.jobs``
+/ ``service.serving.versions``, serialize. ``register`` also mounts the models page
+(``service.pages.models``).
 """
 from __future__ import annotations
 
@@ -18,9 +18,10 @@ from flask_smorest import Api, Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 from sqlalchemy import select
 
-from service import model_versions, retrain_jobs
-from service.api.helpers import db_session, runtime
-from service.api.moderator_auth import current_actor, job_queue, require_csrf
+from service.serving import versions as model_versions
+from service.retraining import jobs as retrain_jobs
+from service.web.context import db_session, runtime
+from service.web.auth import current_actor, job_queue, require_csrf
 from service.api.queue import _no_store as no_store_and_fresh_csrf
 from service.errors import Forbidden, NotFound, ServiceUnavailable
 from service.store.tables import RetrainRun
@@ -171,7 +172,8 @@ class Rollback(MethodView):
 
 def register(app: Flask, api: Api) -> None:
     """Mount the admin API and the models page (called by ``service.app``)."""
-    from service import model_pages, params
+    from service.pages import models as model_pages
+    from service.web import params
 
     params.register_converters(app, api)
     api.register_blueprint(blp)

@@ -5,10 +5,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy.orm import joinedload, selectinload
 
-from service import moderation
-from service.api.helpers import bearer_key, db_session, require_json_object, runtime
+from service.checking import check as moderation
+from service.web.context import bearer_key, db_session, require_json_object, runtime
 from service.errors import NotFound, PayloadTooLarge
-from service.schemas import CheckOut, CommentIn, CommentOut
+from service.api.schemas import CheckOut, CommentIn, CommentOut
 from service.store.tables import Comment
 
 blp = Blueprint("comments", __name__, url_prefix="/api/v1/comments",

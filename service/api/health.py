@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from service.api.helpers import runtime
+from service.web.context import runtime
 
 bp = Blueprint("health", __name__)
 

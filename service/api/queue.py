@@ -2,7 +2,7 @@
 
 Auth: a moderator's session cookie (unsafe methods then need ``X-CSRFToken``) or an admin's
 ``Authorization: Bearer srt_…`` token. A moderator sees only their sites. Thin: parse, call
-``service.queue``, serialize.
+``service.moderation.actions``, serialize.
 """
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from flask.views import MethodView
 from flask_smorest import Api, Blueprint
 from marshmallow import RAISE
 
-from service import params, queue
-from service.api.helpers import db_session, require_json_object
-from service.api.moderator_auth import current_actor, fresh_csrf_token, job_queue, require_csrf
+from service.web import params
+from service.moderation import actions as queue
+from service.web.context import db_session, require_json_object
+from service.web.auth import current_actor, fresh_csrf_token, job_queue, require_csrf
 from service.api.queue_schemas import (
     ActionIn,
     ActionOut,

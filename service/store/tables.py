@@ -210,7 +210,7 @@ class ModelVersion(Base):
 
 
 class UsageMonthly(Base):
-    """Per key, site (``blog``) and month usage counters (written through with the Redis counters, see ``service.usage``)."""
+    """Per key, site (``blog``) and month usage counters (written through with the Redis counters, see ``service.checking.usage``)."""
 
     __tablename__ = "usage_monthly"
 

@@ -17,8 +17,8 @@ import uuid
 
 import pytest
 
-from service import sites
-from service.redis_conn import connect
+from service.accounts import sites
+from service.infra.redis_conn import connect
 from service.store.db import session_scope
 
 from akismet_support import BLOG, HERE, REPO_ROOT, START_TIMEOUT, Driver, LiveServer, free_port

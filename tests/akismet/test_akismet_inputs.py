@@ -231,7 +231,7 @@ def test_usage_limit_counts_this_month(client, k1):
 def test_usage_is_in_redis_and_in_the_database(app, client, k1, clean_db):
     _seed_usage(client, k1)
     rt = app.extensions["saring"]
-    from service.usage import UsageCounter
+    from service.checking.usage import UsageCounter
 
     with session_scope(clean_db) as s:
         key_id = s.scalars(select(UsageMonthly.api_key_id)).first()

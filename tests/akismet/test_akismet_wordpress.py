@@ -7,7 +7,7 @@ import urllib.parse
 import pytest
 from akismet_support import BLOG, KX, stored
 
-from service import sites
+from service.accounts import sites
 from service.store.db import session_scope
 
 WP_UA = "WordPress/6.7.1 | Akismet/5.3.5"

@@ -1,4 +1,4 @@
-"""service.api.admin + service.retrain_jobs + service.model_pages: a retrain started from the API or
+"""service.api.admin + service.retraining.jobs + service.pages.models: a retrain started from the API or
 the web page runs as an RQ job with visible progress and a report; auth; errors; rollback."""
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import pytest
 from rq import SimpleWorker
 
 from models.artifact import dumps, loads
-from service import model_versions, users
-from service.jobs import JobQueue
-from service.redis_conn import connect
+from service.serving import versions as model_versions
+from service.accounts import users
+from service.infra.jobs import JobQueue
+from service.infra.redis_conn import connect
 from service.store.db import session_scope
 from service.store.tables import RetrainRun, User
 from training.data import default_data_dir

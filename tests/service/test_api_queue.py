@@ -7,7 +7,8 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from service import sites, users
+from service.accounts import sites
+from service.accounts import users
 from service.store.db import session_scope
 from service.store.tables import Comment, CommentEvent, User
 
@@ -229,7 +230,7 @@ def test_action_enqueues_the_webhook_job(mod_app, setup, make_site, make_comment
     assert r.status_code == 200 and r.json["webhooks"] == 1
     rt = mod_app.extensions["saring"]
     q = Queue(rt.keys.queue_name, connection=rt.redis)
-    assert [j.func_name for j in q.jobs] == ["service.webhooks.deliver"]
+    assert [j.func_name for j in q.jobs] == ["service.webhooks.outbox.deliver"]
 
 
 def test_two_moderators_at_once_against_a_live_server(live_server, mod_app, setup, make_user, make_comment):

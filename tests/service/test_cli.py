@@ -69,6 +69,6 @@ def test_revoke_huge_id_is_a_clean_error(cli_env):
 
 
 def test_ipv6_site_keeps_brackets():
-    from service.sites import normalize_site_url
+    from service.accounts.sites import normalize_site_url
 
     assert normalize_site_url("http://[::1]:80/blog/") == "http://[::1]:80/blog"

@@ -93,7 +93,7 @@ def test_get_unknown_comment_is_404(client, auth):
 
 
 def test_get_comment_of_other_site_is_404(app, client, auth):
-    from service import sites
+    from service.accounts import sites
     from service.store.db import session_scope
 
     cid = post(client, auth, {"content": "hello there"}).json["id"]
@@ -111,7 +111,7 @@ def test_missing_or_unknown_key_is_401(client, headers):
 
 
 def test_revoked_key_is_401(app, client, api_key, auth):
-    from service import sites
+    from service.accounts import sites
     from service.store.db import session_scope
 
     with session_scope(app.extensions["saring"].db) as s:

@@ -1,12 +1,12 @@
-"""service.feedback: spam/ham reports become one label per comment, with an audit event."""
+"""service.moderation.reports: spam/ham reports become one label per comment, with an audit event."""
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
 
-from service import sites
-from service.feedback import find_comment, record_feedback
-from service.moderation import CommentData, check_comment
+from service.accounts import sites
+from service.moderation.reports import find_comment, record_feedback
+from service.checking.check import CommentData, check_comment
 from service.store.db import session_scope
 from service.store.tables import ApiKey, Comment, CommentEvent, Label
 
@@ -129,7 +129,7 @@ def test_concurrent_reports_by_guid_are_one_label(ctx):
 
 
 def test_report_id_is_deterministic_per_site_and_comment():
-    from service.feedback import report_comment_id
+    from service.moderation.reports import report_comment_id
 
     assert report_comment_id(1, data()) == report_comment_id(1, data())
     assert len({report_comment_id(1, data()), report_comment_id(2, data()), report_comment_id(1, data(author="B")),

@@ -15,7 +15,7 @@ def test_readyz_ready(client):
 
 
 def test_readyz_degraded_when_redis_unreachable(app, client):
-    from service.redis_conn import connect
+    from service.infra.redis_conn import connect
 
     rt = app.extensions["saring"]
     rt.redis = connect("redis://127.0.0.1:1/0")  # nothing listens on port 1

@@ -12,7 +12,7 @@ import pytest
 
 from models.artifact import dumps, loads
 from models.pipeline import build_pipeline
-from service import model_versions
+from service.serving import versions as model_versions
 
 THREADS = 4
 #: Bounds of the load loop: requests per thread and seconds in all.

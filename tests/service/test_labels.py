@@ -1,9 +1,10 @@
-"""service.labels: one label per comment, also when two sessions set it at once."""
+"""service.moderation.labels: one label per comment, also when two sessions set it at once."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from service import labels, sites
+from service.moderation import labels
+from service.accounts import sites
 from service.store.db import session_scope
 from service.store.tables import Comment, Label
 

@@ -1,14 +1,14 @@
-"""service.login_throttle: failed sign-ins counted in Redis, and in this process while Redis is down."""
+"""service.accounts.login_throttle: failed sign-ins counted in Redis, and in this process while Redis is down."""
 from __future__ import annotations
 
 import socket
 
 import redis
 
-from service import metrics
-from service.login_throttle import LocalFailures, LoginThrottle
-from service.redis_conn import connect
-from service.redis_keys import RedisKeys
+from service.infra import metrics
+from service.accounts.login_throttle import LocalFailures, LoginThrottle
+from service.infra.redis_conn import connect
+from service.infra.redis_keys import RedisKeys
 
 
 def _unreachable_redis() -> redis.Redis:

@@ -7,11 +7,11 @@ import time
 import pytest
 
 from models.artifact import ArtifactError, load_default, loads
-from models.registry import ModelRegistry, RegistryError
-from service import model_versions
-from service.model_holder import ModelHolder
-from service.redis_conn import connect
-from service.redis_keys import RedisKeys
+from service.serving.registry import ModelRegistry, RegistryError
+from service.serving import versions as model_versions
+from service.serving.holder import ModelHolder
+from service.infra.redis_conn import connect
+from service.infra.redis_keys import RedisKeys
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""service.moderation_ui.views through Flask's test client: sign-in, CSRF, escaping, headers,
+"""service.pages.moderation.views through Flask's test client: sign-in, CSRF, escaping, headers,
 site separation, the form fallback without JavaScript, the overview."""
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from service import users
+from service.accounts import users
 from service.store.db import session_scope
 from service.store.tables import Comment, User
 

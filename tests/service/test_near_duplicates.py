@@ -1,15 +1,17 @@
-"""service.near_duplicates: the Redis memory of comments labelled spam (MinHash LSH, per site, TTL),
-the label hooks (queue actions, any ``service.labels`` caller) and the effect on new comments."""
+"""service.checking.near_duplicates: the Redis memory of comments labelled spam (MinHash LSH, per site, TTL),
+the label hooks (queue actions, any ``service.moderation.labels`` caller) and the effect on new comments."""
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
 
-from service import labels, near_duplicates, queue
-from service.metrics import REDIS_ERRORS
-from service.near_duplicates import NearDuplicateMemory, signature, similarity
-from service.redis_conn import connect
-from service.redis_keys import NEAR_DUP_TTL, RedisKeys
+from service.moderation import labels
+from service.checking import near_duplicates
+from service.moderation import actions as queue
+from service.infra.metrics import REDIS_ERRORS
+from service.checking.near_duplicates import NearDuplicateMemory, signature, similarity
+from service.infra.redis_conn import connect
+from service.infra.redis_keys import NEAR_DUP_TTL, RedisKeys
 from service.store.db import session_scope
 from service.store.tables import Comment, User
 
@@ -117,7 +119,7 @@ def test_undo_of_spam_mark_forgets(app, client, auth, make_user):
 
 
 def test_any_committed_label_counts_and_a_rolled_back_one_does_not(app, client, auth):
-    """Site reports (Akismet submit-spam) record labels through ``service.labels`` too."""
+    """Site reports (Akismet submit-spam) record labels through ``service.moderation.labels`` too."""
     rt = app.extensions["saring"]
     first = _post(client, auth, SPAM)
     site = app_site_id(app)

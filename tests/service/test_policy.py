@@ -1,7 +1,7 @@
 """The decision policy: hard rules first, then the thresholds."""
 import pytest
 
-from service.policy import Signals, Thresholds, decide
+from service.checking.policy import Signals, Thresholds, decide
 
 TH = Thresholds(hold=0.3, reject=0.9)
 

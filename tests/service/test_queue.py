@@ -1,4 +1,4 @@
-"""service.queue: listing, counts, overview, actions, undo, all-or-nothing, concurrency, labels."""
+"""service.moderation.actions: listing, counts, overview, actions, undo, all-or-nothing, concurrency, labels."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,7 +7,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from service import queue
+from service.moderation import actions as queue
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.store.tables import Comment, CommentEvent, Label, User, WebhookDelivery
 
@@ -225,7 +225,7 @@ def test_undo_needs_a_moderator_action_and_current_revision(clean_db, two_sites,
 
 def test_hold_spam_undo_ham_audit_log(clean_db, two_sites, make_comment, mod, capsys):
     """The audit log of a comment moved hold → spam → undo → ham (printed for the closing note)."""
-    from service.cli_queue import format_history
+    from service.cli.comments import format_history
     from sqlalchemy.orm import joinedload, selectinload
 
     news, _ = two_sites

@@ -1,5 +1,5 @@
 """A hung Redis (a real redis-server stopped with SIGSTOP): the circuit breaker of
-``service.redis_conn`` keeps it to one socket timeout per window instead of one per call."""
+``service.infra.redis_conn`` keeps it to one socket timeout per window instead of one per call."""
 from __future__ import annotations
 
 import os
@@ -12,7 +12,7 @@ import time
 import pytest
 import redis
 
-from service.redis_conn import SOCKET_TIMEOUT, RedisUnavailable, connect
+from service.infra.redis_conn import SOCKET_TIMEOUT, RedisUnavailable, connect
 
 FAST = 0.1  # seconds: a call that did not wait for a socket timeout
 

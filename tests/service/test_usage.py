@@ -1,4 +1,4 @@
-"""service.usage: counters written through to the database and Redis, reports, fail-open."""
+"""service.checking.usage: counters written through to the database and Redis, reports, fail-open."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,12 +6,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from service import sites
-from service.redis_conn import connect
-from service.redis_keys import USAGE_TTL, RedisKeys
+from service.accounts import sites
+from service.infra.redis_conn import connect
+from service.infra.redis_keys import USAGE_TTL, RedisKeys
 from service.store.db import Database, session_scope
 from service.store.tables import UsageMonthly
-from service.usage import UsageCounter, check_counts, key_sites, month_of, totals
+from service.checking.usage import UsageCounter, check_counts, key_sites, month_of, totals
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_unknown_counter_is_refused(counter, key_id):
 
 
 def test_redis_down_still_counts_in_the_database(clean_db, key_id):
-    from service import metrics
+    from service.infra import metrics
 
     down = UsageCounter(clean_db, connect("redis://127.0.0.1:9/0"), RedisKeys("x"))
     before = metrics.REDIS_ERRORS.labels("usage")._value.get()
@@ -68,7 +68,7 @@ def test_redis_down_still_counts_in_the_database(clean_db, key_id):
 
 
 def test_database_failure_does_not_raise(tmp_path, redis_url, redis_prefix, key_id):
-    from service import metrics
+    from service.infra import metrics
 
     broken = Database(f"sqlite:///{tmp_path / 'no-tables.db'}")
     counter = UsageCounter(broken, connect(redis_url), RedisKeys(redis_prefix))

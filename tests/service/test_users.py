@@ -1,11 +1,11 @@
-"""service.users: creation rules, Argon2 hashes, authentication, admin tokens, site visibility."""
+"""service.accounts.users: creation rules, Argon2 hashes, authentication, admin tokens, site visibility."""
 from __future__ import annotations
 
 import pytest
 
-from service import users
+from service.accounts import users
 from service.errors import Conflict, NotFound, ValidationFailed
-from service.queue import Actor
+from service.moderation.actions import Actor
 from service.store.db import session_scope
 
 PASSWORD = "a long enough passphrase"

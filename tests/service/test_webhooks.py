@@ -1,4 +1,4 @@
-"""service.webhooks + service.jobs: signed deliveries through a real RQ worker to a real HTTP
+"""service.webhooks.outbox + service.infra.jobs: signed deliveries through a real RQ worker to a real HTTP
 receiver on 127.0.0.1; retries with back-off, a site that is down, Redis down at enqueue time."""
 from __future__ import annotations
 
@@ -9,10 +9,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from rq import SimpleWorker
 
-from service import jobs, metrics, queue, webhooks
+from service.infra import jobs
+from service.infra import metrics
+from service.moderation import actions as queue
+from service.webhooks import outbox as webhooks
 from service.errors import ValidationFailed
-from service.redis_conn import connect
-from service.redis_keys import RedisKeys
+from service.infra.redis_conn import connect
+from service.infra.redis_keys import RedisKeys
 from service.store.tables import Site, User, WebhookDelivery
 
 SECRET = "s3cret-for-tests-0123456789"

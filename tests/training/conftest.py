@@ -57,7 +57,7 @@ def feedback_campaign(clean_db):
     import datetime as dt
     import itertools
 
-    from service import sites
+    from service.accounts import sites
     from service.store.db import session_scope
     from service.store.tables import Comment, Label
 

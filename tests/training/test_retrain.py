@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from service import model_versions
+from service.serving import versions as model_versions
 from service.cli import main
 from service.store.db import session_scope
 from service.store.tables import Comment, Label, RetrainRun

@@ -1,0 +1,186 @@
+"""Moderators and admins of the web page and the queue API (plain Python, no Flask).
+
+* Passwords are hashed with Argon2id (``argon2-cffi``'s ``PasswordHasher`` defaults, RFC 9106
+  low-memory profile); hashes are upgraded on sign-in when the parameters change.
+* Roles: ``admin`` sees and moderates every site; ``moderator`` only the sites linked to them.
+* Admin API tokens (``Authorization: Bearer srt_…`` on ``/api/v1/queue``) are 32 random bytes;
+  only their SHA-256 is stored. They are distinct from a site's 12-hex-character API key, which
+  is accepted only by the comment endpoints.
+
+The caller commits.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Iterable
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from service.errors import Conflict, NotFound, ValidationFailed
+from service.accounts.sites import normalize_site_url
+from service.store.tables import Site, User
+
+ROLES = ("admin", "moderator")
+#: Shortest and longest accepted password (characters).
+MIN_PASSWORD_CHARS = 10
+MAX_PASSWORD_CHARS = 1024
+#: Prefix of admin API tokens, so that they can never be mistaken for a site key.
+TOKEN_PREFIX = "srt_"
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
+_hasher = PasswordHasher()
+#: Verified against when the e-mail is unknown, so that sign-in takes as long either way.
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+def normalize_email(email: str) -> str:
+    """Trimmed, lower-cased e-mail. Raises ``ValidationFailed`` (field ``email``) unless it looks
+    like ``local@domain.tld`` (at most 320 characters)."""
+    value = (email or "").strip().lower()
+    if len(value) > 320 or not _EMAIL.match(value) or not value.isprintable():
+        raise ValidationFailed(f"email {email!r} is not an e-mail address like name@example.com", field="email")
+    return value
+
+
+def check_password_strength(password: str) -> None:
+    """Raises ``ValidationFailed`` (field ``password``) for a password shorter than
+    ``MIN_PASSWORD_CHARS`` or longer than ``MAX_PASSWORD_CHARS`` characters."""
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise ValidationFailed(f"password must have at least {MIN_PASSWORD_CHARS} characters", field="password")
+    if len(password) > MAX_PASSWORD_CHARS:
+        raise ValidationFailed(f"password must have at most {MAX_PASSWORD_CHARS} characters", field="password")
+
+
+def _sites_by_url(session: Session, urls: Iterable[str]) -> list[Site]:
+    found: list[Site] = []
+    for url in urls:
+        norm = normalize_site_url(url)
+        site = session.scalar(select(Site).where(Site.url == norm))
+        if site is None:
+            raise NotFound(f"no site {norm!r}: register it first with `saring keys create --site {norm}`",
+                           field="site")
+        if site not in found:
+            found.append(site)
+    return found
+
+
+def create_user(session: Session, email: str, password: str, role: str, site_urls: Iterable[str] = ()) -> User:
+    """Create a user.
+
+    Args:
+        email: sign-in name (stored lower-case, unique).
+        password: plain password (≥ ``MIN_PASSWORD_CHARS`` characters); only its Argon2id hash is stored.
+        role: ``admin`` | ``moderator``.
+        site_urls: sites a moderator moderates (each must already exist). An admin may have
+            sites too but sees every site regardless.
+
+    Raises ``ValidationFailed`` (bad e-mail, password, role), ``NotFound`` (unknown site),
+    ``Conflict`` (e-mail already taken).
+    """
+    email = normalize_email(email)
+    if role not in ROLES:
+        raise ValidationFailed(f"role must be one of {', '.join(ROLES)}, not {role!r}", field="role")
+    check_password_strength(password)
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict(f"a user {email} already exists", field="email")
+    user = User(email=email, password_hash=_hasher.hash(password), role=role, active=True)
+    user.sites = _sites_by_url(session, site_urls)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_user(session: Session, email: str) -> User:
+    """The user with this e-mail. Raises ``NotFound`` (field ``email``)."""
+    user = session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+    if user is None:
+        raise NotFound(f"no user {email!r}", field="email")
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    """Every user with their sites, by e-mail."""
+    return list(session.scalars(select(User).options(selectinload(User.sites)).order_by(User.email)))
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """Replace the password and end every session of ``user``. Raises ``ValidationFailed`` for a
+    weak one."""
+    check_password_strength(password)
+    user.password_hash = _hasher.hash(password)
+    end_sessions(session, user)
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """End every session of ``user`` (sign-out, password change): bumps ``users.session_version``,
+    which each request's session cookie must match (see ``service.web.auth``). Copied
+    cookies stop working too. The caller commits."""
+    user.session_version = (user.session_version or 0) + 1
+
+
+def set_sites(session: Session, user: User, site_urls: Iterable[str], *, add: bool = True) -> None:
+    """Add (``add=True``) or remove the given sites of ``user``. Raises ``NotFound`` for an unknown site."""
+    sites = _sites_by_url(session, site_urls)
+    if add:
+        user.sites = list(user.sites) + [s for s in sites if s not in user.sites]
+    else:
+        user.sites = [s for s in user.sites if s not in sites]
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active user whose e-mail and password match, else ``None``.
+
+    Takes about the same time for an unknown e-mail as for a wrong password (a dummy hash is
+    verified), and re-hashes the password when the Argon2 parameters changed.
+    """
+    try:
+        email = normalize_email(email)
+    except ValidationFailed:
+        email = ""
+    user = session.scalar(select(User).where(User.email == email)) if email else None
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.strip().encode("utf-8")).hexdigest()
+
+
+def create_api_token(session: Session, user: User) -> str:
+    """Create (replacing any earlier one) the API token of an admin and return it in plain text —
+    the only time it is known. Raises ``ValidationFailed`` (field ``role``) for a moderator:
+    moderators use the web page."""
+    if user.role != "admin":
+        raise ValidationFailed("only admins get API tokens; moderators sign in to the web page", field="role")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    user.api_token_hash = _token_hash(token)
+    return token
+
+
+def find_by_token(session: Session, token: str | None) -> User | None:
+    """The active admin whose API token this is, else ``None``."""
+    if not token or not token.startswith(TOKEN_PREFIX):
+        return None
+    user = session.scalar(select(User).where(User.api_token_hash == _token_hash(token)))
+    if user is None or not user.active or user.role != "admin":
+        return None
+    return user
+
+
+def site_ids_of(user: User) -> frozenset[int] | None:
+    """The ids of the sites ``user`` may moderate, or ``None`` for an admin (every site)."""
+    if user.role == "admin":
+        return None
+    return frozenset(s.id for s in user.sites)

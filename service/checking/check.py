@@ -1,0 +1,138 @@
+"""Checking a comment: classify, apply the site's policy, store the comment and its decision.
+
+Plain Python (no Flask). The comment and its first audit-log event are committed before the
+function returns, so a caller answers only after the decision is durable.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from models.classifier import SpamClassifier
+from models.lang import comment_lang
+from service.infra import metrics
+from service.checking.policy import Signals, Thresholds, decide
+from service.checking.signals import SignalSource
+from service.checking.usage import UsageCounter, check_counts
+from service.store.tables import DECISION_TO_STATUS, ApiKey, Comment, CommentEvent, Site
+
+
+@dataclass
+class CommentData:
+    """One comment as received (JSON API or Akismet), every field a plain value.
+
+    ``content`` is the text to classify (already truncated by the caller if it had to be);
+    ``extra`` keeps fields we store but do not classify (server environment, blog_lang, ...).
+    """
+
+    content: str = ""
+    author: str = ""
+    author_email: str = ""
+    author_url: str = ""
+    user_ip: str = ""
+    user_agent: str = ""
+    referrer: str = ""
+    permalink: str = ""
+    comment_type: str = ""
+    lang: str = ""
+    blog: str = ""
+    blog_charset: str = ""
+    user_role: list[str] = field(default_factory=list)
+    comment_context: list[str] = field(default_factory=list)
+    comment_date_gmt: dt.datetime | None = None
+    comment_post_modified_gmt: dt.datetime | None = None
+    recheck_reason: str = ""
+    honeypot_field_name: str = ""
+    honeypot_value: str = ""
+    is_test: bool = False
+    content_truncated: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def classifier_record(self) -> dict[str, str]:
+        """The mapping the classifier scores (see ``models.comment.FEATURE_COLUMNS``)."""
+        return {
+            "content": self.content,
+            "author": self.author,
+            "author_email": self.author_email,
+            "author_url": self.author_url,
+            "comment_type": self.comment_type,
+            "user_agent": self.user_agent,
+            "user_ip": self.user_ip,
+            "referrer": self.referrer,
+            "permalink": self.permalink,
+            "lang": self.lang,
+        }
+
+
+def site_thresholds(site: Site, classifier: SpamClassifier, lang: str = "") -> Thresholds:
+    """The site's own thresholds where set, else the model's validated defaults: those chosen for
+    the comment's language (``lang``, see ``models.lang.comment_lang``) when the model has them
+    (``metadata["thresholds_by_lang"]``), else its pooled ones."""
+    default = classifier.metadata.get("thresholds_by_lang", {}).get(lang) or classifier.metadata.get("thresholds", {})
+    hold = site.hold_threshold if site.hold_threshold is not None else float(default.get("hold", 0.5))
+    reject = site.reject_threshold if site.reject_threshold is not None else float(default.get("reject", 0.95))
+    return Thresholds(hold=hold, reject=max(reject, hold))
+
+
+def check_comment(session: Session, classifier: SpamClassifier, signals: SignalSource, site: Site,
+                  api_key: ApiKey | None, data: CommentData, source: str = "api",
+                  usage: UsageCounter | None = None) -> Comment:
+    """Score ``data``, decide, store and commit. Returns the stored ``Comment``.
+
+    Args:
+        session: an open session; committed here.
+        classifier: the model for this request (read once from the holder).
+        signals: Redis-backed extra signals (fail open).
+        site, api_key: the authenticated site and key.
+        data: the comment.
+        source: ``api`` (JSON API) or ``akismet``.
+        usage: when given (and ``api_key``), the call is counted for the key and ``data.blog`` in
+            the same transaction as the comment.
+
+    Raises SQLAlchemy errors when the database fails (nothing is stored then).
+    """
+    started = time.perf_counter()
+    scored = classifier.score_one(data.classifier_record())
+    sig = Signals(
+        user_roles=tuple(r.strip().lower() for r in data.user_role if r.strip()),
+        author=data.author,
+        author_email=data.author_email,
+        honeypot_filled=bool(data.honeypot_value.strip()),
+        repeats=signals.repeats(site.id, data.content, data.user_ip),
+        malformed_ip=bool(data.extra.get("user_ip_malformed")),
+    )
+    near = signals.near_duplicate(site.id, data.content)
+    if near is not None:
+        sig.near_duplicate_of, sig.near_duplicate_similarity = near.comment_id, near.similarity
+    verdict = decide(scored.spam_score, list(scored.reasons), site_thresholds(site, classifier, comment_lang(data.lang, data.content)), sig)
+    values = asdict(data)
+    comment = Comment(
+        site_id=site.id,
+        api_key_id=api_key.id if api_key else None,
+        source=source,
+        spam_score=verdict.spam_score,
+        decision=verdict.decision,
+        status=DECISION_TO_STATUS[verdict.decision],
+        model_version=classifier.version,
+        reasons=verdict.reasons,
+        **values,
+    )
+    session.add(comment)
+    session.flush()
+    session.add(CommentEvent(
+        comment_id=comment.id, action="decide", actor_type="system", actor=f"model {classifier.version}",
+        from_status=None, to_status=comment.status,
+        reason=f"spam_score {verdict.spam_score:.3f} ({verdict.rule})",
+    ))
+    if usage is not None and api_key is not None:
+        usage.add(api_key.id, data.blog, check_counts(comment.decision), session=session)
+    session.commit()
+    if usage is not None and api_key is not None:
+        usage.add_live(api_key.id, data.blog, check_counts(comment.decision))
+    metrics.COMMENTS_CHECKED.labels(verdict.decision, source).inc()
+    metrics.CHECK_LATENCY.observe(time.perf_counter() - started)
+    return comment

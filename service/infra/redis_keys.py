@@ -1,0 +1,95 @@
+"""Every Redis key Saring uses, with its time-to-live: the one module that owns key names.
+
+Redis holds only what can be rebuilt or is also kept in the database: the published model bytes
+(every version is also in the ``model_versions`` table), usage counters (also in the database),
+near-duplicate memory, rate/velocity windows, and the RQ queues. Usage counters are written
+through: every increment goes to the ``usage_monthly`` table as well (``service.checking.usage``).
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+#: How long the near-duplicate memory of a moderator's spam mark lasts (seconds): 7 days.
+NEAR_DUP_TTL = 7 * 24 * 3600
+#: Window for "same content from the same IP" velocity (seconds).
+VELOCITY_WINDOW = 10
+#: Usage counters are kept this long after their month (seconds): 400 days.
+USAGE_TTL = 400 * 24 * 3600
+#: Window of the moderator sign-in failure counter (seconds): 15 minutes.
+LOGIN_FAILURE_WINDOW = 15 * 60
+
+
+@dataclass(frozen=True)
+class ModelKeys:
+    """Keys of the model registry (see ``service.serving.registry``)."""
+
+    prefix: str
+
+    @property
+    def current(self) -> str:
+        """String: the version id of the current model."""
+        return f"{self.prefix}:model:current"
+
+    def artifact(self, version: str) -> str:
+        """Hash with fields ``blob`` (artifact bytes), ``sha256``, ``metadata`` (JSON), ``published_at``."""
+        return f"{self.prefix}:model:v:{version}"
+
+    @property
+    def versions(self) -> str:
+        """Sorted set of published version ids, scored by publish time (epoch seconds)."""
+        return f"{self.prefix}:model:versions"
+
+    @property
+    def channel(self) -> str:
+        """Pub/sub channel announcing a new current version."""
+        return f"{self.prefix}:model:published"
+
+
+@dataclass(frozen=True)
+class RedisKeys:
+    """Namespace of all keys below ``prefix`` (``SARING_REDIS_PREFIX``)."""
+
+    prefix: str = "saring"
+
+    @property
+    def model(self) -> ModelKeys:
+        return ModelKeys(self.prefix)
+
+    def usage(self, key_id: int, blog: str, month: str) -> str:
+        """Hash of one key's counters for one site (``blog`` URL) and month (``YYYY-MM``): fields
+        api_calls, spam, ham, missed_spam, false_positives (integers; TTL ``USAGE_TTL``). Written
+        through: every increment also goes to the ``usage_monthly`` table (see ``service.checking.usage``)."""
+        digest = hashlib.sha1(blog.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        return f"{self.prefix}:usage:{key_id}:{month}:{digest}"
+
+    def usage_total(self, key_id: int, month: str) -> str:
+        """Hash of one key's counters for one month summed over its sites (same fields, same TTL)."""
+        return f"{self.prefix}:usage:{key_id}:{month}:total"
+
+    def velocity(self, site_id: int, fingerprint: str) -> str:
+        """Counter of identical comments (content + IP) in the last ``VELOCITY_WINDOW`` seconds."""
+        return f"{self.prefix}:velocity:{site_id}:{fingerprint}"
+
+    def near_dup_index(self, site_id: int) -> str:
+        """Prefix of the MinHash LSH index of comments moderators marked spam on one site."""
+        return f"{self.prefix}:neardup:{site_id}"
+
+    def near_dup_band(self, site_id: int, band: int, bucket: str) -> str:
+        """Set of ids of spam-labelled comments of one site whose MinHash band ``band`` hashes to
+        ``bucket`` (TTL ``NEAR_DUP_TTL``; see ``service.checking.near_duplicates``)."""
+        return f"{self.near_dup_index(site_id)}:b:{band}:{bucket}"
+
+    def near_dup_signature(self, site_id: int, comment_id: str) -> str:
+        """Bytes of the MinHash signature of one spam-labelled comment (TTL ``NEAR_DUP_TTL``)."""
+        return f"{self.near_dup_index(site_id)}:sig:{comment_id}"
+
+    def login_failures(self, identity: str) -> str:
+        """Counter of failed moderator sign-ins for one e-mail or IP in the last
+        ``LOGIN_FAILURE_WINDOW`` seconds (``identity`` is hashed by the caller)."""
+        return f"{self.prefix}:login-failures:{identity}"
+
+    @property
+    def queue_name(self) -> str:
+        """RQ queue name for background jobs (webhooks, retraining)."""
+        return f"{self.prefix}-jobs"

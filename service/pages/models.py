@@ -1,0 +1,149 @@
+"""The models page of the moderators' web site, mounted at ``/moderation/models``.
+
+* ``/moderation/models/``: the current model (version, thresholds, figures) with a link to its
+  report (a retrained model's run report, or the shipped model's card), every published version,
+  the latest retrain runs, and for admins a form that starts a retrain in the background;
+* ``/moderation/models/runs/<id>``: one run's progress (the page refreshes itself while it runs)
+  and, when done, its outcome and report;
+* ``/moderation/models/reports/<id>/<file>``: the files of a run's report folder
+  (``report.html``, the PNG plots, ``summary.json``);
+* ``/moderation/models/card``: the shipped model's card (``models/MODEL_CARD.md``).
+
+Any signed-in moderator may look; only admins may start a retrain (a CSRF-protected POST).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, send_from_directory, url_for
+from sqlalchemy import select
+
+from service.serving import versions as model_versions
+from service.retraining import jobs as retrain_jobs
+from service.web.context import db_session, runtime
+from service.web.auth import current_actor, fresh_csrf_token, job_queue, require_csrf, session_user
+from service.errors import Forbidden, NotFound, SaringError, ValidationFailed
+from service.pages.moderation.views import _require_sign_in as require_sign_in
+from service.pages.moderation.views import _security_headers as moderation_headers
+from service.store.tables import RetrainRun
+
+bp = Blueprint("models_page", __name__, url_prefix="/moderation/models", template_folder="templates")
+
+#: Files of a run folder that may be served, by suffix.
+REPORT_SUFFIXES = {".html", ".png", ".json"}
+#: The report page has no script; its own <style> block needs inline styles.
+REPORT_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'"
+MODEL_CARD = Path(__file__).resolve().parent.parent / "models" / "MODEL_CARD.md"
+#: The run page refreshes itself this often (seconds) while the run is queued or running.
+REFRESH_SECONDS = 3
+
+
+bp.before_request(require_sign_in)  # the moderation page's: signed-in users only
+
+
+@bp.after_request
+def _security_headers(response):
+    """The moderation page's headers; the report gets its own Content-Security-Policy."""
+    response = moderation_headers(response)
+    if request.endpoint == "models_page.report_file":
+        response.headers["Content-Security-Policy"] = REPORT_CSP
+    return response
+
+
+@bp.context_processor
+def _page_context() -> dict:
+    return {"user": session_user(), "csrf_meta": fresh_csrf_token()}
+
+
+@bp.errorhandler(SaringError)
+def _error_page(exc: SaringError):
+    return render_template("moderation/error.html", error=exc), exc.status
+
+
+def _report_link(meta: dict) -> str | None:
+    run_id = (meta or {}).get("retrain_run_id")
+    if run_id is None:
+        return None
+    run = db_session().get(RetrainRun, int(run_id))
+    if run is None or not run.report_path:
+        return None
+    return url_for("models_page.report_file", run_id=run.id, name="report.html")
+
+
+@bp.route("/")
+def index():
+    """The current model, its report, every version, the latest runs and (admins) the retrain form."""
+    rt = runtime()
+    current = model_versions.current(rt.db)
+    versions = model_versions.list_versions(rt.db)
+    runs = db_session().scalars(select(RetrainRun).order_by(RetrainRun.id.desc()).limit(10)).all()
+    served = rt.holder.classifier.version if rt.holder is not None and rt.holder.loaded else None
+    return render_template("models/index.html", current=current, versions=versions, runs=runs, served=served,
+                           report_link=_report_link(current.meta if current else {}),
+                           is_admin=current_actor().role == "admin", active=_active(runs))
+
+
+def _active(runs) -> RetrainRun | None:
+    return next((r for r in runs if r.status in ("queued", "running")), None)
+
+
+@bp.route("/retrain", methods=["POST"])
+def start_retrain():
+    """Start a background retrain (admins; form with CSRF token, ``dry_run``/``force``/``since``)."""
+    require_csrf()
+    actor = current_actor()
+    if actor.role != "admin":
+        raise Forbidden("only admins may start a retrain")
+    since_text = request.form.get("since", "").strip()
+    since = None
+    if since_text:
+        import datetime as dt
+
+        try:
+            since = dt.datetime.fromisoformat(since_text).replace(tzinfo=dt.timezone.utc)
+        except ValueError:
+            raise ValidationFailed(f"since: {since_text!r} is not a date like 2026-11-01", field="since") from None
+    run_id = retrain_jobs.enqueue_retrain(runtime().db, job_queue(), f"admin:{actor.name}", since=since,
+                                          force=request.form.get("force") == "on",
+                                          dry_run=request.form.get("dry_run") == "on")
+    flash(f"Retrain run {run_id} queued; a worker (`saring worker`) runs it.", "info")
+    return redirect(url_for("models_page.run_page", run_id=run_id))
+
+
+@bp.route("/runs/<dbint:run_id>")
+def run_page(run_id: int):
+    """One run: progress while it runs (auto-refresh), outcome, gate and report link when done."""
+    run = db_session().get(RetrainRun, run_id)
+    if run is None:
+        raise NotFound(f"no retrain run {run_id}", field="run_id")
+    running = run.status in ("queued", "running")
+    return render_template("models/run.html", run=run, running=running, refresh=REFRESH_SECONDS,
+                           report_link=url_for("models_page.report_file", run_id=run.id, name="report.html")
+                           if run.report_path and not running else None)
+
+
+@bp.route("/reports/<dbint:run_id>/<string:name>")
+def report_file(run_id: int, name: str):
+    """A file of a run's report folder (``report.html``, PNG plots, ``summary.json``)."""
+    run = db_session().get(RetrainRun, run_id)
+    if run is None or not run.report_path or Path(name).suffix not in REPORT_SUFFIXES:
+        abort(404)
+    return send_from_directory(Path(run.report_path).parent, name, max_age=0)
+
+
+@bp.route("/card")
+def model_card():
+    """The shipped model's card (Markdown shown as text)."""
+    try:
+        text = MODEL_CARD.read_text(encoding="utf-8")
+    except OSError:
+        abort(404)
+    return render_template("models/card.html", text=text)
+
+
+def register(app: Flask) -> None:
+    """Mount the models page (called from ``service.api.admin.register``)."""
+    from service.web import params
+
+    params.register_converters(app)
+    app.register_blueprint(bp)

@@ -1,0 +1,93 @@
+"""Published model versions: the database record (durable) and the Redis registry (shared, hot swap).
+
+Plain Python, no Flask: used by the service, the CLI and ``training``.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+from sqlalchemy import select, update
+
+from service.serving.registry import ModelRegistry
+from service.store.db import Database, session_scope
+from service.store.tables import ModelVersion, utcnow
+
+log = logging.getLogger(__name__)
+
+
+class UnknownModelVersion(LookupError):
+    """The named model version was never published."""
+
+
+def publish(db: Database, registry: ModelRegistry | None, version: str, blob: bytes,
+            metadata: dict[str, Any], published_by: str = "", report_path: str | None = None,
+            make_current: bool = True) -> str:
+    """Record ``version`` in the database, then publish it to Redis; returns its SHA-256.
+
+    The database row is written first so that Redis is never the only copy. ``registry`` may be
+    ``None`` (Redis unreachable): workers pick the version up when Redis is back
+    (``ModelHolder`` republishes the database's current version into an empty registry).
+    Raises ``redis.RedisError`` only if ``registry`` is given and Redis fails.
+    """
+    digest = hashlib.sha256(blob).hexdigest()
+    with session_scope(db) as s:
+        row = s.get(ModelVersion, version)
+        if row is None:
+            row = ModelVersion(version=version, sha256=digest, artifact=blob, meta=metadata,
+                               published_by=published_by, report_path=report_path)
+            s.add(row)
+        elif row.sha256 != digest:
+            raise ValueError(f"model version {version!r} already exists with other bytes")
+        if make_current:
+            s.execute(update(ModelVersion).values(is_current=False))
+            row.is_current = True
+            row.published_at = utcnow()
+    if registry is not None:
+        registry.publish(version, blob, metadata, make_current=make_current)
+    return digest
+
+
+def set_current(db: Database, registry: ModelRegistry | None, version: str) -> None:
+    """Make a published version current again (rollback), in the database and in Redis.
+
+    Raises ``UnknownModelVersion`` when the version was never published.
+    """
+    with session_scope(db) as s:
+        row = s.get(ModelVersion, version)
+        if row is None:
+            raise UnknownModelVersion(version)
+        s.execute(update(ModelVersion).values(is_current=False))
+        row.is_current = True
+        blob, meta = row.artifact, row.meta
+    if registry is not None:
+        if not registry.has(version):
+            registry.publish(version, blob, meta, make_current=False)
+        registry.set_current(version)
+
+
+def current(db: Database) -> ModelVersion | None:
+    """The database's current version row (artifact included), or ``None``."""
+    with session_scope(db) as s:
+        return s.scalars(select(ModelVersion).where(ModelVersion.is_current.is_(True))).first()
+
+
+def get(db: Database, version: str) -> ModelVersion | None:
+    with session_scope(db) as s:
+        return s.get(ModelVersion, version)
+
+
+def list_versions(db: Database) -> list[ModelVersion]:
+    """All published versions, newest first (artifact bytes deferred)."""
+    from sqlalchemy.orm import defer
+
+    with session_scope(db) as s:
+        return list(s.scalars(select(ModelVersion).options(defer(ModelVersion.artifact))
+                              .order_by(ModelVersion.published_at.desc())))
+
+
+def known_digest(db: Database, version: str) -> str | None:
+    """The SHA-256 the database recorded for ``version`` (the trusted copy), or ``None``."""
+    with session_scope(db) as s:
+        return s.scalar(select(ModelVersion.sha256).where(ModelVersion.version == version))
