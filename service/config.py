@@ -12,19 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def default_data_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """Where the public data sets are: ``$SARING_DATA_DIR``; else ``../shared/data`` from the
-    current folder when it exists; else ``shared/data`` beside the repository (the layout of a
-    checkout next to ``shared/``)."""
-    env = os.environ if environ is None else environ
-    if env.get("SARING_DATA_DIR"):
-        return Path(env["SARING_DATA_DIR"])
-    here = Path("../shared/data")
-    return here if here.is_dir() else REPO_ROOT.parent / "shared" / "data"
-
+from training.paths import default_data_dir
 
 def _bool(value: str | None, default: bool) -> bool:
     if value is None or value == "":
@@ -83,6 +71,8 @@ class Settings:
     testing: bool = False
     reports_dir: Path | None = None
     retrain_quick: bool = False
+    #: fields ``resolved`` filled from ``home`` (not given): filled again after an override of ``home``
+    derived: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -108,23 +98,26 @@ class Settings:
     def resolved(self) -> "Settings":
         """Fill the defaults that depend on ``home`` (database URL, secret key)."""
         home = Path(self.home).resolve()
+        derived = frozenset(n for n in ("database_url", "secret_key") if not getattr(self, n))
         db = self.database_url or f"sqlite:///{home / 'saring.db'}"
         if db.startswith("postgres://"):
             db = "postgresql://" + db[len("postgres://"):]
         if db.startswith("postgresql://"):
             db = "postgresql+psycopg://" + db[len("postgresql://"):]
         secret = self.secret_key or _home_secret(home)
-        return replace(self, home=home, database_url=db, secret_key=secret)
+        return replace(self, home=home, database_url=db, secret_key=secret, derived=derived)
 
     def with_overrides(self, overrides: Mapping[str, Any] | None) -> "Settings":
-        """Return a copy with the named fields replaced (unknown names raise ``TypeError``)."""
+        """Return a copy with the named fields replaced (unknown names raise ``TypeError``), then
+        resolved once: defaults derived from ``home`` follow an overridden ``home``."""
         if not overrides:
             return self
-        known = {f.name for f in fields(self)}
+        known = {f.name for f in fields(self)} - {"derived"}
         unknown = set(overrides) - known
         if unknown:
             raise TypeError(f"unknown settings: {sorted(unknown)}")
-        return replace(self, **dict(overrides)).resolved()
+        underived = {name: "" for name in self.derived if name not in overrides}
+        return replace(self, **underived, **dict(overrides)).resolved()
 
     @property
     def report_root(self) -> Path:

@@ -11,13 +11,13 @@ import redis
 
 from service.serving.registry import ModelRegistry
 from service.config import Settings
-from service.checking import near_duplicates
 from service.serving.holder import ModelHolder
 from service.infra.redis_conn import connect, embedded_url
 from service.infra.redis_keys import RedisKeys
 from service.checking.signals import SignalSource
 from service.store.db import Database
 from service.checking.usage import UsageCounter
+from service.moderation import labels
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,8 @@ class Runtime:
             db.upgrade()  # the embedded default migrates itself; PostgreSQL: `saring db upgrade` / `saring serve`
         registry = ModelRegistry(client, keys.model)
         rt = cls(settings, db, client, url, keys, registry, SignalSource(client, keys), UsageCounter(db, client, keys))
-        near_duplicates.watch(db.engine, rt.signals.near_dups)
+        memory = rt.signals.near_dups
+        labels.observe(db.engine, lambda c: memory.apply_label(c.site_id, c.comment_id, c.content, c.label))
         if load_model:
             rt.holder = ModelHolder(registry, db, settings.model_poll_seconds).start(background=background)
         return rt
@@ -62,5 +63,5 @@ class Runtime:
     def close(self) -> None:
         if self.holder is not None:
             self.holder.stop()
-        near_duplicates.unwatch(self.db.engine)
+        labels.unobserve(self.db.engine)
         self.db.dispose()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from training.paths import default_data_dir
 from models.comment import FEATURE_COLUMNS, to_frame
 from models.normalize import normalize_text
 
@@ -48,14 +49,6 @@ _OUT_COLUMNS = [*FEATURE_COLUMNS, "label", "dataset"]
 
 class DataMissingError(FileNotFoundError):
     """A data set folder or file is missing; the message names the path and the fix."""
-
-
-def default_data_dir() -> Path:
-    """``$SARING_DATA_DIR``, else ``../shared/data`` from the current folder when it exists,
-    else ``shared/data`` beside the repository (``service.config.default_data_dir``)."""
-    from service.config import default_data_dir as configured
-
-    return configured()
 
 
 def _need(path: Path) -> Path:

@@ -12,7 +12,7 @@ from flask_smorest import Api, Blueprint
 from marshmallow import RAISE
 
 from service.web import params
-from service.moderation import actions as queue
+from service import moderation as queue
 from service.web.context import db_session, require_json_object
 from service.web.auth import current_actor, fresh_csrf_token, job_queue, require_csrf
 from service.api.queue_schemas import (

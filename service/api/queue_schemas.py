@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
 from service.web.params import IntParam
-from service.moderation.actions import ACTIONS, MAX_BULK, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, MAX_REASON_CHARS, SORTS
+from service.moderation import ACTIONS, MAX_BULK, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, MAX_REASON_CHARS, SORTS
 from service.api.schemas import CommentOut
 from service.store.tables import STATUSES
 from service.infra.url_domains import registered_domain

@@ -27,9 +27,10 @@ comment is judged without this signal. Redis is the only copy here on purpose: t
 short-lived hint that the labels in the database (the durable record) can rebuild
 (:func:`rebuild`).
 
-Labels are observed with SQLAlchemy ORM events on ``Label`` (insert, update, delete) and acted on
-after the session commits (:func:`watch`), so every path that records a label through
-``service.moderation.labels`` is covered and nothing is remembered for a rolled-back change.
+Committed labels reach the memory through ``service.moderation.labels.observe`` (an explicit
+after-commit step registered by ``Runtime.create``, calling :meth:`NearDuplicateMemory.apply_label`), so
+every path that records a label through ``service.moderation.labels`` is covered and nothing is
+remembered for a rolled-back change.
 """
 from __future__ import annotations
 
@@ -37,16 +38,13 @@ import datetime as dt
 import hashlib
 import logging
 import re
-import threading
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import redis
 from datasketch import MinHash
-from sqlalchemy import event, select
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import Mapper, Session, object_session
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from models.normalize import normalize_text
 from service.infra import metrics
@@ -249,64 +247,3 @@ def rebuild(session: Session, memory: NearDuplicateMemory, now: dt.datetime | No
         .join(Label, Label.comment_id == Comment.id)
         .where(Label.label == "spam", Label.updated_at >= since, Comment.is_test.is_(False)))
     return sum(1 for site_id, cid, content in rows if memory.remember(site_id, cid, content))
-
-
-# --------------------------------------------------------------------------- label events
-
-_watched: dict[int, NearDuplicateMemory] = {}
-_watch_lock = threading.Lock()
-_PENDING = "saring_near_dup_pending"
-
-
-def watch(engine: Engine, memory: NearDuplicateMemory) -> None:
-    """Apply every label committed through sessions on ``engine`` to ``memory`` (after commit)."""
-    with _watch_lock:
-        _watched[id(engine)] = memory
-
-
-def unwatch(engine: Engine) -> None:
-    """Stop applying labels committed on ``engine``."""
-    with _watch_lock:
-        _watched.pop(id(engine), None)
-
-
-def _stash(connection: Connection, target: Label, label: str | None) -> None:
-    memory = _watched.get(id(connection.engine))
-    session = object_session(target)
-    if memory is None or session is None:
-        return
-    row = connection.execute(select(Comment.site_id, Comment.content, Comment.is_test)
-                             .where(Comment.id == target.comment_id)).first()
-    if row is None or row.is_test:
-        return
-    session.info.setdefault(_PENDING, []).append((memory, row.site_id, target.comment_id, row.content, label))
-
-
-@event.listens_for(Label, "after_insert")
-def _label_inserted(_mapper: Mapper, connection: Connection, target: Label) -> None:
-    _stash(connection, target, target.label)
-
-
-@event.listens_for(Label, "after_update")
-def _label_updated(_mapper: Mapper, connection: Connection, target: Label) -> None:
-    _stash(connection, target, target.label)
-
-
-@event.listens_for(Label, "after_delete")
-def _label_deleted(_mapper: Mapper, connection: Connection, target: Label) -> None:
-    _stash(connection, target, None)
-
-
-@event.listens_for(Session, "after_commit")
-def _apply_pending(session: Session) -> None:
-    pending: list[tuple[Any, ...]] = session.info.pop(_PENDING, [])
-    for memory, site_id, comment_id, content, label in pending:
-        try:
-            memory.apply_label(site_id, comment_id, content, label)
-        except Exception:  # noqa: BLE001 - the label is committed; the hint must never fail it
-            log.exception("near-duplicate memory update failed for comment %s", comment_id)
-
-
-@event.listens_for(Session, "after_rollback")
-def _drop_pending(session: Session) -> None:
-    session.info.pop(_PENDING, None)

@@ -1,7 +1,8 @@
 """Training labels: one per comment, the newest report wins; every report is also an audit event.
 
 Used by moderator actions (the queue) and by the Akismet / JSON feedback calls (submit-spam,
-submit-ham). Plain Python, no Flask. The caller commits.
+submit-ham): the one place labels are written. Plain Python, no Flask. The caller commits;
+observers (``observe``) hear of each change after that commit.
 
 Concurrent reports on one comment (fifty parallel submit-spam, a moderator and a site at once)
 cannot both create its label: the row is inserted with ``INSERT … ON CONFLICT (comment_id) DO
@@ -11,27 +12,59 @@ constraint.
 """
 from __future__ import annotations
 
-from typing import Any
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from sqlalchemy import Table, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from service.infra.on_commit import after_commit
+from service.store.dialect import insert_or_ignore
 from service.store.tables import Comment, Label, utcnow
 
 LABELS = ("spam", "ham")
 
 
-def insert_or_ignore(session: Session, table: Table, values: dict[str, Any], index_elements: list[str]) -> bool:
-    """``INSERT … ON CONFLICT (index_elements) DO NOTHING`` of one row in the session's transaction
-    (PostgreSQL or SQLite); column defaults apply. Returns whether the row was inserted (``False``:
-    a row with the same key exists, possibly committed by a concurrent transaction meanwhile)."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = (insert(table).values(**values).on_conflict_do_nothing(index_elements=index_elements)
-            .returning(*table.primary_key.columns))
-    return session.execute(stmt).first() is not None
+@dataclass(frozen=True)
+class LabelChange:
+    """A committed label change: ``label`` is the new one (``spam`` | ``ham``, ``None`` = removed)."""
+
+    site_id: int
+    comment_id: str
+    content: str
+    label: str | None
+
+
+LabelObserver = Callable[[LabelChange], None]
+_observers: dict[int, list[LabelObserver]] = {}
+_observers_lock = threading.Lock()
+
+
+def observe(engine: Engine, observer: LabelObserver) -> None:
+    """Call ``observer(change)`` after the commit of every label change written on ``engine``
+    (e.g. the near-duplicate memory; ``Runtime.create`` registers it). Test comments are never told."""
+    with _observers_lock:
+        _observers.setdefault(id(engine), []).append(observer)
+
+
+def unobserve(engine: Engine, observer: LabelObserver | None = None) -> None:
+    """Forget ``observer`` of ``engine`` (every observer of it when ``None``)."""
+    with _observers_lock:
+        if observer is None:
+            _observers.pop(id(engine), None)
+        elif observer in _observers.get(id(engine), []):
+            _observers[id(engine)].remove(observer)
+
+
+def _announce(session: Session, comment: Comment, label: str | None) -> None:
+    """Register the observers' after-commit step for one changed label (no query: the comment is loaded)."""
+    observers = _observers.get(id(session.get_bind().engine))
+    if not observers or comment.is_test:
+        return
+    change = LabelChange(comment.site_id, comment.id, comment.content, label)
+    for observer in list(observers):
+        after_commit(session, observer, change)
 
 
 def record_label(session: Session, comment: Comment, label: str, source: str, reporter: str = "") -> tuple[Label, bool]:
@@ -56,10 +89,12 @@ def record_label(session: Session, comment: Comment, label: str, source: str, re
                               .execution_options(populate_existing=True)).one()
         comment.label = row
         if inserted:
+            _announce(session, comment, label)
             return row, True
     if row.label == label:
         return row, False
     row.label, row.source, row.reporter, row.updated_at = label, source, reporter, utcnow()
+    _announce(session, comment, label)
     return row, True
 
 
@@ -69,4 +104,5 @@ def clear_label(session: Session, comment: Comment) -> bool:
         return False
     session.delete(comment.label)
     comment.label = None
+    _announce(session, comment, None)
     return True

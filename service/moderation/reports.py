@@ -26,10 +26,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.classifier import SpamClassifier
-from service.moderation.labels import LABELS, insert_or_ignore, record_label
+from service.errors import Conflict
+from service.moderation.actions import move_if_unchanged
+from service.moderation.labels import LABELS, record_label
+from service.store.dialect import insert_or_ignore
 from models.lang import comment_lang
 from service.checking.check import CommentData, site_thresholds
-from service.store.tables import ApiKey, Comment, CommentEvent, Site
+from service.store.tables import ApiKey, Comment, CommentEvent, Site, utcnow
 
 #: Events per label.
 REPORT_ACTIONS = {"spam": "report_spam", "ham": "report_ham"}
@@ -98,6 +101,23 @@ def _store_reported(session: Session, classifier: SpamClassifier, site: Site, ap
     return session.get(Comment, comment_id, populate_existing=True), stored
 
 
+#: Conditional moves a report tries before giving up (each loses only to a concurrent change).
+MOVE_ATTEMPTS = 5
+
+
+def _move(session: Session, comment: Comment, status: str) -> str:
+    """Move ``comment`` to ``status`` with the same revision-checked ``UPDATE`` moderators' actions
+    use (``actions.move_if_unchanged``): a change made meanwhile by a moderator (or another report)
+    is read again, never overwritten with a stale revision. Returns the status it moved from.
+    Raises ``Conflict`` if it keeps losing the race."""
+    for _ in range(MOVE_ATTEMPTS):
+        before = comment.status
+        if move_if_unchanged(session, [comment], status, utcnow()):
+            return before
+        session.refresh(comment)
+    raise Conflict(f"comment {comment.id} keeps changing; report it again", field="guid")
+
+
 def record_feedback(session: Session, classifier: SpamClassifier, site: Site, api_key: ApiKey | None,
                     data: CommentData, label: str, guid: str = "", reporter: str = "",
                     source: str = "akismet") -> FeedbackResult:
@@ -138,8 +158,7 @@ def record_feedback(session: Session, classifier: SpamClassifier, site: Site, ap
     if changed:
         before = None if stored_new else comment.status
         if not stored_new:
-            comment.status = label
-            comment.revision = (comment.revision or 1) + 1
+            before = _move(session, comment, label)
             checked = comment.source != "report"
             result.missed_spam = checked and label == "spam" and comment.decision == "accept"
             result.false_positive = checked and label == "ham" and comment.decision in ("hold", "reject")

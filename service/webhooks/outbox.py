@@ -25,7 +25,7 @@ import hmac
 import json
 import logging
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 from sqlalchemy import select
@@ -37,7 +37,6 @@ from service.store.tables import Comment, Site, WebhookDelivery, utcnow
 
 if TYPE_CHECKING:
     from service.infra.jobs import JobQueue
-    from service.moderation.actions import Moved
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +48,16 @@ EVENT_HEADER = "X-Saring-Event"
 TIMEOUT = 10.0
 #: Pending deliveries younger than this (seconds) are left to the job enqueued with them.
 SWEEP_MIN_AGE = 60
+
+
+class Move(Protocol):
+    """What a delivery tells of one moderator change (``service.moderation.actions.Moved`` has it)."""
+
+    action: str
+    from_status: str
+    to_status: str
+    label: str | None
+    revision: int
 
 
 class DeliveryFailed(Exception):
@@ -101,7 +110,7 @@ def verify_signature(body: bytes, secret: str, header: str | None) -> bool:
     return bool(header) and hmac.compare_digest(sign(body, secret), header.strip())
 
 
-def record_delivery(session: Session, comment: Comment, moved: "Moved", actor: str, reason: str,
+def record_delivery(session: Session, comment: Comment, moved: Move, actor: str, reason: str,
                     occurred_at: dt.datetime | None) -> WebhookDelivery | None:
     """Add the delivery row for one moderator change when the comment's site has a callback URL;
     ``None`` otherwise. The caller flushes (for its id) and commits, in the same transaction as the

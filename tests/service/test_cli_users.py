@@ -71,7 +71,7 @@ def test_sites_callback_and_thresholds(cli):
 def test_comment_history_webhooks_and_worker(cli, clean_db, make_comment, make_user):
     from sqlalchemy import select
 
-    from service.moderation import actions as queue
+    from service import moderation as queue
     from service.store.tables import Site, User
 
     with clean_db.session() as s:

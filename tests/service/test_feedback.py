@@ -134,3 +134,28 @@ def test_report_id_is_deterministic_per_site_and_comment():
     assert report_comment_id(1, data()) == report_comment_id(1, data())
     assert len({report_comment_id(1, data()), report_comment_id(2, data()), report_comment_id(1, data(author="B")),
                 report_comment_id(1, data(content="x")), report_comment_id(1, data(user_ip="203.0.113.6"))}) == 5
+
+
+def test_report_after_a_concurrent_moderator_move_keeps_the_revision_order(ctx, mod_app, make_user):
+    """A report working on a copy of the comment loaded before a moderator moved it must not write
+    the stale revision + 1 (the moderator's revision again): it moves with the revision check."""
+    from service import moderation
+    from service.store.tables import User
+
+    rt, s, key = ctx
+    comment = check_comment(s, rt.holder.classifier, rt.signals, key.site, key,
+                            data(author="akismet-guaranteed-spam", is_test=True), source="akismet")
+    assert (comment.status, comment.revision) == ("held", 1)
+    uid = make_user("admin@saring.test", "admin")
+    with rt.db.session() as other:
+        moderation.act(other, moderation.Actor.of(other.get(User, uid)), "approve", [comment.id])
+    result = record_feedback(s, rt.holder.classifier, key.site, key, data(author="akismet-guaranteed-spam",
+                             is_test=True), "spam", guid=comment.id)
+    assert result.label_changed
+    with rt.db.session() as fresh:
+        row = fresh.get(Comment, comment.id)
+        assert (row.status, row.revision) == ("spam", 3)
+        events = fresh.scalars(select(CommentEvent).where(CommentEvent.comment_id == comment.id)
+                               .order_by(CommentEvent.id)).all()
+        assert [(e.action, e.from_status, e.to_status) for e in events] == [
+            ("decide", None, "held"), ("approve", "held", "accepted"), ("report_spam", "accepted", "spam")]

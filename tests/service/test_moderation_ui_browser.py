@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from service.moderation import actions as queue
+from service import moderation as queue
 from service.store.tables import Comment, CommentEvent, User
 
 pytestmark = pytest.mark.browser

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from service.moderation import labels
 from service.checking import near_duplicates
-from service.moderation import actions as queue
+from service import moderation as queue
 from service.infra.metrics import REDIS_ERRORS
 from service.checking.near_duplicates import NearDuplicateMemory, signature, similarity
 from service.infra.redis_conn import connect

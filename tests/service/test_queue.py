@@ -7,7 +7,8 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from service.moderation import actions as queue
+from service import moderation as queue
+from service.moderation import labels
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.store.tables import Comment, CommentEvent, Label, User, WebhookDelivery
 
@@ -246,23 +247,26 @@ def test_hold_spam_undo_ham_audit_log(clean_db, two_sites, make_comment, mod, ca
     assert state(clean_db, cid) == ("accepted", 4, "ham")
 
 
-def test_label_listener_called_after_commit_and_errors_do_not_fail(clean_db, two_sites, make_comment, mod):
+def test_label_observers_told_after_commit_and_errors_do_not_fail(clean_db, two_sites, make_comment, mod):
     news, _ = two_sites
     cid = make_comment(news, content="slot gacor maxwin")
     seen = []
 
-    def listener(session, change):
-        seen.append((change.comment_id, change.label, change.previous, change.content))
-        raise RuntimeError("listener bug")
+    def observer(change):
+        seen.append((change.comment_id, change.label, change.content))
+        raise RuntimeError("observer bug")
 
-    queue.on_label_change(listener)
+    labels.observe(clean_db.engine, observer)
     try:
         with clean_db.session() as s:
             queue.act(s, mod, "spam", [cid])
             queue.undo(s, mod, cid)
+            comment = s.get(Comment, cid)
+            labels.record_label(s, comment, "ham", "moderator", "x")
+            s.rollback()  # a rolled-back label is never told
     finally:
-        queue._label_listeners.remove(listener)
-    assert seen == [(cid, "spam", None, "slot gacor maxwin"), (cid, None, "spam", "slot gacor maxwin")]
+        labels.unobserve(clean_db.engine, observer)
+    assert seen == [(cid, "spam", "slot gacor maxwin"), (cid, None, "slot gacor maxwin")]
     assert state(clean_db, cid)[0] == "held"
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from service.accounts import users
 from service.errors import Conflict, NotFound, ValidationFailed
-from service.moderation.actions import Actor
+from service.moderation.actors import Actor
 from service.store.db import session_scope
 
 PASSWORD = "a long enough passphrase"

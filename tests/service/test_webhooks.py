@@ -11,7 +11,7 @@ from rq import SimpleWorker
 
 from service.infra import jobs
 from service.infra import metrics
-from service.moderation import actions as queue
+from service import moderation as queue
 from service.webhooks import outbox as webhooks
 from service.errors import ValidationFailed
 from service.infra.redis_conn import connect

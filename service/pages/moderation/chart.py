@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from service.moderation.actions import DayCounts
+from service.moderation.overview import DayCounts
 
 AUTOMATIC = ("accepted", "held", "rejected")
 MODERATOR = ("approve", "spam", "reject")

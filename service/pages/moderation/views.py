@@ -22,7 +22,7 @@ from flask_smorest import Api
 from marshmallow import EXCLUDE, ValidationError
 
 from service.web import params
-from service.moderation import actions as queue
+from service import moderation as queue
 from service.accounts import users
 from service.web.context import db_session
 from service.web.auth import (
