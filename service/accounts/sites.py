@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.checking.policy import Thresholds
 from service.errors import NotFound, ValidationFailed
 from service.store.tables import ApiKey, Site, utcnow
 
@@ -53,6 +54,46 @@ class NewKey:
     key_id: int
     site_id: int
     site_url: str
+
+
+def find_site(session: Session, url: str) -> Site | None:
+    """The site registered under ``url`` (normalised first), or ``None``.
+
+    Raises ``ValidationFailed`` (field ``site``) when ``url`` is not an absolute http(s) URL.
+    """
+    return session.scalar(select(Site).where(Site.url == normalize_site_url(url)))
+
+
+def list_sites(session: Session) -> list[Site]:
+    """Every site, oldest first (by id)."""
+    return list(session.scalars(select(Site).order_by(Site.id)))
+
+
+class IncompleteThresholds(ValidationFailed):
+    """Only one of hold / reject was given for a site that has no thresholds of its own yet."""
+
+
+def set_thresholds(session: Session, site: Site, hold: float | None, reject: float | None) -> None:
+    """Give ``site`` its own hold / reject thresholds; a value not given keeps the site's current one.
+
+    Raises ``IncompleteThresholds`` (field ``thresholds``) when either would be unset, and
+    ``ValidationFailed`` (field ``thresholds``) unless ``0 <= hold <= reject <= 1``; nothing is
+    changed then. The caller commits.
+    """
+    new_hold = hold if hold is not None else site.hold_threshold
+    new_reject = reject if reject is not None else site.reject_threshold
+    if new_hold is None or new_reject is None:
+        raise IncompleteThresholds("give both the hold and the reject threshold the first time", field="thresholds")
+    try:
+        Thresholds(new_hold, new_reject)
+    except ValueError as exc:
+        raise ValidationFailed(str(exc), field="thresholds") from None
+    site.hold_threshold, site.reject_threshold = new_hold, new_reject
+
+
+def clear_thresholds(session: Session, site: Site) -> None:
+    """Make ``site`` use the model's validated thresholds again. The caller commits."""
+    site.hold_threshold = site.reject_threshold = None
 
 
 def get_or_create_site(session: Session, url: str, name: str = "") -> Site:

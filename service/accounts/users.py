@@ -132,6 +132,12 @@ def set_sites(session: Session, user: User, site_urls: Iterable[str], *, add: bo
         user.sites = [s for s in user.sites if s not in sites]
 
 
+def set_active(session: Session, user: User, active: bool) -> None:
+    """Enable (``active=True``) or disable ``user``: a disabled user cannot sign in and their API
+    token stops working. The caller commits."""
+    user.active = active
+
+
 def authenticate(session: Session, email: str, password: str) -> User | None:
     """The active user whose e-mail and password match, else ``None``.
 

@@ -1,12 +1,12 @@
-"""``saring comments history ID``: a comment's audit log on the command line.
-
-Registered on the ``saring`` group by ``service.cli``.
-"""
+"""``saring comments history ID``: a comment's audit log on the command line (the lookup is
+``service.moderation.get_comment``)."""
 from __future__ import annotations
 
 import json
 
 import click
+
+from service.cli.context import CliContext, pass_cli
 
 
 def format_history(comment) -> list[str]:
@@ -22,37 +22,32 @@ def format_history(comment) -> list[str]:
     return lines
 
 
-def register(main: click.Group) -> None:
-    """Add the ``comments`` group to ``main``."""
+@click.group()
+def comments() -> None:
+    """Stored comments."""
 
-    @main.group()
-    def comments() -> None:
-        """Stored comments."""
 
-    @comments.command("history")
-    @click.argument("comment_id")
-    @click.option("--json", "as_json", is_flag=True, help="print the events as JSON")
-    def comments_history(comment_id: str, as_json: bool) -> None:
-        """Print the audit log of COMMENT_ID: the automatic decision and every action since."""
-        from sqlalchemy.orm import joinedload, selectinload
+@comments.command("history")
+@click.argument("comment_id")
+@click.option("--json", "as_json", is_flag=True, help="print the events as JSON")
+@pass_cli
+def comments_history(cli: CliContext, comment_id: str, as_json: bool) -> None:
+    """Print the audit log of COMMENT_ID: the automatic decision and every action since."""
+    from service.errors import NotFound
+    from service.moderation import Actor, get_comment
 
-        from service.cli import _database
-        from service.store.tables import Comment
-
-        db = _database()
+    # whoever runs the CLI has the database: they read every site's comments, as an admin does
+    operator = Actor(user_id=0, name="cli", role="admin", site_ids=None)
+    with cli.database.session() as s:
         try:
-            with db.session() as s:
-                comment = s.get(Comment, comment_id.strip().lower(), options=[
-                    joinedload(Comment.site), selectinload(Comment.events), selectinload(Comment.label)])
-                if comment is None:
-                    raise click.ClickException(f"no comment {comment_id!r}")
-                if as_json:
-                    click.echo(json.dumps([{
-                        "id": e.id, "created_at": e.created_at.isoformat(), "action": e.action,
-                        "actor_type": e.actor_type, "actor": e.actor, "from_status": e.from_status,
-                        "to_status": e.to_status, "reason": e.reason, "undone": e.undone} for e in comment.events],
-                        indent=2))
-                else:
-                    click.echo("\n".join(format_history(comment)))
-        finally:
-            db.dispose()
+            comment = get_comment(s, operator, comment_id.strip().lower())
+        except NotFound:
+            raise click.ClickException(f"no comment {comment_id!r}") from None
+        if as_json:
+            click.echo(json.dumps([{
+                "id": e.id, "created_at": e.created_at.isoformat(), "action": e.action,
+                "actor_type": e.actor_type, "actor": e.actor, "from_status": e.from_status,
+                "to_status": e.to_status, "reason": e.reason, "undone": e.undone} for e in comment.events],
+                indent=2))
+        else:
+            click.echo("\n".join(format_history(comment)))

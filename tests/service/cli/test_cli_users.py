@@ -122,3 +122,23 @@ def test_bad_callback_url_is_a_clean_error(cli, url):
 def test_users_create_refuses_an_undecodable_email(cli):
     r = cli.invoke(main, ["users", "create", "--email", "m\udcff@news.example", "--role", "admin"], input=PASSWORD + "\n")
     assert r.exit_code == 1 and "is not an e-mail address" in r.output, (r.output, r.exception)
+
+
+def test_sites_thresholds_rules(cli):
+    def thresholds(*args: str):
+        return cli.invoke(main, ["sites", "thresholds", "--site", "https://news.example", *args])
+
+    r = thresholds("--hold", "0.5")
+    assert r.exit_code == 2 and "give both --hold and --reject the first time" in r.output, r.output
+    assert thresholds("--hold", "0.4", "--reject", "0.9").exit_code == 0
+    r = thresholds("--hold", "0.5")
+    assert r.exit_code == 0 and "hold 0.5, reject 0.9" in r.output, r.output
+    r = thresholds("--reject", "0.3")
+    assert r.exit_code == 2 and "Invalid value for --hold/--reject" in r.output and "hold <= reject" in r.output, r.output
+    assert "hold 0.5, reject 0.9" in cli.invoke(main, ["sites", "list"]).output  # unchanged
+    r = thresholds("--model-default")
+    assert r.exit_code == 0 and "hold model default, reject model default" in r.output, r.output
+    r = cli.invoke(main, ["sites", "thresholds", "--site", "http://[::1", "--hold", "0.1", "--reject", "0.2"])
+    assert r.exit_code == 1 and "site must be an absolute http(s) URL" in r.output, (r.output, r.exception)
+    r = cli.invoke(main, ["sites", "thresholds", "--site", "https://unknown.example", "--model-default"])
+    assert r.exit_code == 1 and "no site 'https://unknown.example'" in r.output, r.output

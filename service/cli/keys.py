@@ -1,0 +1,62 @@
+"""``saring keys create|list|revoke``: sites' API keys (the rules live in ``service.accounts.sites``)."""
+from __future__ import annotations
+
+import click
+
+from service.cli.context import CliContext, pass_cli
+from service.errors import SaringError
+
+
+@click.group()
+def keys() -> None:
+    """Sites and their API keys."""
+
+
+@keys.command("create")
+@click.option("--site", "site_url", required=True, help="the site's URL, e.g. https://news.example")
+@click.option("--label", default="", help="a note shown in listings")
+@pass_cli
+def keys_create(cli: CliContext, site_url: str, label: str) -> None:
+    """Register SITE (if new) and print a new API key (the last line of output is the key)."""
+    from service.accounts import sites
+    from service.store.db import session_scope
+
+    try:
+        with session_scope(cli.database) as s:
+            new = sites.create_key(s, site_url, label)
+    except SaringError as exc:
+        raise click.BadParameter(exc.message, param_hint="--site") from None
+    click.echo(f"Site {new.site_url} (id {new.site_id}); key id {new.key_id}. Keep the key: only its hash is stored.")
+    click.echo(new.key)
+
+
+@keys.command("list")
+@pass_cli
+def keys_list(cli: CliContext) -> None:
+    """List keys (id, hint, site, created, revoked)."""
+    from service.accounts import sites
+    from service.store.db import session_scope
+
+    with session_scope(cli.database) as s:
+        rows = sites.list_keys(s)
+        for k in rows:
+            state = f"revoked {k.revoked_at:%Y-%m-%d}" if k.revoked_at else "active"
+            click.echo(f"{k.id:>4}  {k.key_hint}********  {k.site.url:<40}  {k.created_at:%Y-%m-%d}  {state}  {k.label}")
+        if not rows:
+            click.echo("no keys yet: saring keys create --site URL")
+
+
+@keys.command("revoke")
+@click.argument("key_or_id")
+@pass_cli
+def keys_revoke(cli: CliContext, key_or_id: str) -> None:
+    """Revoke a key given by its id (see `keys list`) or the key itself."""
+    from service.accounts import sites
+    from service.store.db import session_scope
+
+    try:
+        with session_scope(cli.database) as s:
+            row = sites.revoke_key(s, key_or_id)
+            click.echo(f"key {row.id} ({row.key_hint}…) of {row.site.url} revoked")
+    except SaringError as exc:
+        raise click.ClickException(exc.message) from None
