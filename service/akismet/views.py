@@ -40,22 +40,16 @@ ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 bp = Blueprint("akismet", __name__)
 
 
-def register(app: Flask, api: object) -> None:
-    """Register the blueprint (called by ``service.app.create_app``) and exempt it from CSRF
-    protection (Akismet clients authenticate with their key, not a session)."""
+def register(app: Flask) -> None:
+    """Register the blueprint, its Host-header guard and its app-wide hooks (called by
+    ``service.app.create_app``). No CSRF protection applies: the app has no ``CSRFProtect`` (the
+    moderator surfaces check tokens themselves, ``service.web.auth.require_csrf``) and Akismet
+    clients authenticate with their key, not a session."""
     app.register_blueprint(bp)
     app.wsgi_app = HostGuard(app.wsgi_app)  # type: ignore[method-assign]
     # first of the app's hooks: routing errors are raised after them, before any blueprint hook
     app.before_request_funcs.setdefault(None, []).insert(0, _unrouted)
     app.after_request(_close_if_unread)
-    if app.extensions.get("csrf") is not None:
-        app.extensions["csrf"].exempt(bp)
-
-    @app.before_request  # for CSRF protection set up after this blueprint
-    def _exempt_from_csrf() -> None:
-        csrf = app.extensions.get("csrf")
-        if csrf is not None and bp not in getattr(csrf, "_exempt_blueprints", ()):
-            csrf.exempt(bp)
 
 
 def _akismet_request() -> calls.AkismetRequest:

@@ -7,24 +7,23 @@
 
 Auth: an admin's ``Authorization: Bearer srt_…`` token, or a signed-in admin's session (unsafe
 methods then need ``X-CSRFToken``). Moderators get 403. Thin: parse, call ``service.retraining.jobs``
-/ ``service.serving.versions``, serialize. ``register`` also mounts the models page
-(``service.pages.models``).
+/ ``service.retraining.runs`` / ``service.serving.versions``, serialize. Mounted by ``service.app``.
 """
 from __future__ import annotations
 
-from flask import Flask, url_for
+from flask import url_for
 from flask.views import MethodView
-from flask_smorest import Api, Blueprint
+from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
-from sqlalchemy import select
 
-from service.serving import versions as model_versions
+from service.errors import Forbidden
 from service.retraining import jobs as retrain_jobs
-from service.web.context import db_session, runtime
-from service.web.auth import current_actor, job_queue, require_csrf
-from service.api.queue import _no_store as no_store_and_fresh_csrf
-from service.errors import Forbidden, NotFound, ServiceUnavailable
+from service.retraining import runs
+from service.serving import versions as model_versions
 from service.store.tables import RetrainRun
+from service.web.auth import current_actor, job_queue, require_csrf
+from service.web.context import db_session, runtime
+from service.web.responses import moderator_api_headers
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin",
                 description="Retraining and model versions (admin API token or admin session)")
@@ -95,15 +94,7 @@ def _authenticate() -> None:
     require_admin()
 
 
-blp.after_request(no_store_and_fresh_csrf)
-
-
-def get_run(run_id: int) -> RetrainRun:
-    """The run with this id. Raises ``NotFound`` (field ``run_id``)."""
-    run = db_session().get(RetrainRun, run_id)
-    if run is None:
-        raise NotFound(f"no retrain run {run_id}", field="run_id")
-    return run
+blp.after_request(moderator_api_headers)
 
 
 @blp.route("/retrain")
@@ -118,15 +109,14 @@ class Retrain(MethodView):
         rt = runtime()
         run_id = retrain_jobs.enqueue_retrain(rt.db, job_queue(), f"admin:{current_actor().name}",
                                               since=body["since"], force=body["force"], dry_run=body["dry_run"])
-        return get_run(run_id)
+        return runs.get_run(db_session(), run_id)
 
     @blp.arguments(RunsQuery, location="query", unknown=RAISE)
     @blp.response(200, RunListOut)
     @blp.doc(security=_SECURITY)
     def get(self, args: dict):
         """The latest retrain runs, newest first."""
-        rows = db_session().scalars(select(RetrainRun).order_by(RetrainRun.id.desc()).limit(args["limit"])).all()
-        return {"items": rows}
+        return {"items": runs.recent_runs(db_session(), args["limit"])}
 
 
 @blp.route("/retrain/<dbint:run_id>")
@@ -136,7 +126,7 @@ class RetrainRunView(MethodView):
     @blp.doc(security=_SECURITY)
     def get(self, run_id: int):
         """One run: status, progress (stage, percent), and when finished its summary and report."""
-        return get_run(run_id)
+        return runs.get_run(db_session(), run_id)
 
 
 @blp.route("/models")
@@ -146,11 +136,8 @@ class Models(MethodView):
     def get(self):
         """Every published version, newest first."""
         rt = runtime()
-        try:
-            in_redis = rt.registry.current_version()
-        except Exception:  # noqa: BLE001 - the listing works without Redis
-            in_redis = None
-        return {"items": model_versions.list_versions(rt.db), "current_in_redis": in_redis}
+        return {"items": model_versions.list_versions(rt.db),
+                "current_in_redis": model_versions.current_in_redis(rt.registry)}
 
 
 @blp.route("/models/<string:version>/rollback")
@@ -161,20 +148,4 @@ class Rollback(MethodView):
     def post(self, version: str):
         """Make a published version current again; workers switch within seconds."""
         rt = runtime()
-        if not rt.redis_ping():
-            raise ServiceUnavailable("Redis is unreachable: nothing changed (workers follow Redis); try again")
-        try:
-            model_versions.set_current(rt.db, rt.registry, version)
-        except model_versions.UnknownModelVersion:
-            raise NotFound(f"no published version {version!r}", field="version") from None
-        return model_versions.get(rt.db, version)
-
-
-def register(app: Flask, api: Api) -> None:
-    """Mount the admin API and the models page (called by ``service.app``)."""
-    from service.pages import models as model_pages
-    from service.web import params
-
-    params.register_converters(app, api)
-    api.register_blueprint(blp)
-    model_pages.register(app)
+        return model_versions.roll_back(rt.db, rt.registry, version, redis_reachable=rt.redis_ping())

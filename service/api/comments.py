@@ -1,6 +1,11 @@
-"""JSON API: check a comment, read it back."""
+"""JSON API: check a comment, read it back.
+
+The comment id in the path is matched by the ``<comment_id:…>`` converter (``service.web.params``),
+as in the queue API: anything but 32 hex characters is a 404 before any query.
+"""
 from __future__ import annotations
 
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy.orm import joinedload, selectinload
@@ -17,8 +22,6 @@ blp = Blueprint("comments", __name__, url_prefix="/api/v1/comments",
 
 @blp.before_request
 def _check_body() -> None:
-    from flask import request
-
     bearer_key()  # 401 before anything else
     if request.method == "POST":
         require_json_object()
@@ -48,7 +51,7 @@ class Comments(MethodView):
                                         data, source="api", usage=rt.usage)
 
 
-@blp.route("/<string:comment_id>")
+@blp.route("/<comment_id:comment_id>")
 class CommentById(MethodView):
     @blp.response(200, CommentOut)
     @blp.alt_response(404, description="No such comment for this key's site")

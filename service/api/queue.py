@@ -2,19 +2,19 @@
 
 Auth: a moderator's session cookie (unsafe methods then need ``X-CSRFToken``) or an admin's
 ``Authorization: Bearer srt_…`` token. A moderator sees only their sites. Thin: parse, call
-``service.moderation.actions``, serialize.
+``service.moderation``, serialize.
 """
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import request
 from flask.views import MethodView
-from flask_smorest import Api, Blueprint
+from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from service.web import params
 from service import moderation as queue
+from service.web.auth import current_actor, job_queue, require_csrf
 from service.web.context import db_session, require_json_object
-from service.web.auth import current_actor, fresh_csrf_token, job_queue, require_csrf
+from service.web.responses import moderator_api_headers
 from service.api.queue_schemas import (
     ActionIn,
     ActionOut,
@@ -40,12 +40,7 @@ def _authenticate() -> None:
         require_json_object()  # 415 / 400 naming the body; an empty POST (undo) is fine
 
 
-@blp.after_request
-def _no_store(response):
-    response.headers["Cache-Control"] = "no-store"
-    if g.get("auth_by") == "session":
-        response.headers["X-CSRFToken"] = fresh_csrf_token()
-    return response
+blp.after_request(moderator_api_headers)
 
 
 @blp.route("/comments")
@@ -125,11 +120,3 @@ class QueueUndo(MethodView):
         return queue.undo(db_session(), current_actor(), comment_id, body.get("expected_revision"),
                           body.get("reason", ""), jobs=job_queue())
 
-
-def register(app: Flask, api: Api) -> None:
-    """Mount the queue API (called by ``service.app``)."""
-    params.register_converters(app, api)
-    api.spec.components.security_scheme(
-        "session", {"type": "apiKey", "in": "cookie", "name": app.config.get("SESSION_COOKIE_NAME", "session"),
-                    "description": "A moderator's session from /moderation/login (send X-CSRFToken on POST)"})
-    api.register_blueprint(blp)

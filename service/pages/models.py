@@ -15,36 +15,38 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, send_from_directory, url_for
-from sqlalchemy import select
+from flask import Blueprint, flash, redirect, render_template, request, send_from_directory, url_for
 
-from service.serving import versions as model_versions
+from service.errors import Forbidden, NotFound, ValidationFailed
 from service.retraining import jobs as retrain_jobs
-from service.web.context import db_session, runtime
-from service.web.auth import current_actor, fresh_csrf_token, job_queue, require_csrf, session_user
-from service.errors import Forbidden, NotFound, SaringError, ValidationFailed
-from service.pages.moderation.views import _require_sign_in as require_sign_in
-from service.pages.moderation.views import _security_headers as moderation_headers
-from service.store.tables import RetrainRun
+from service.retraining import runs
+from service.serving import versions as model_versions
+from service.web.auth import current_actor, fresh_csrf_token, job_queue, require_csrf, require_page_sign_in, session_user
+from service.web.context import db_session, require_form_body, runtime
+from service.web.responses import page_security_headers
 
 bp = Blueprint("models_page", __name__, url_prefix="/moderation/models", template_folder="templates")
 
-#: Files of a run folder that may be served, by suffix.
-REPORT_SUFFIXES = {".html", ".png", ".json"}
 #: The report page has no script; its own <style> block needs inline styles.
 REPORT_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'"
-MODEL_CARD = Path(__file__).resolve().parent.parent / "models" / "MODEL_CARD.md"
+MODEL_CARD = Path(__file__).resolve().parents[2] / "models" / "MODEL_CARD.md"
 #: The run page refreshes itself this often (seconds) while the run is queued or running.
 REFRESH_SECONDS = 3
+#: Latest runs listed on the index page.
+RECENT_RUNS = 10
 
 
-bp.before_request(require_sign_in)  # the moderation page's: signed-in users only
+@bp.before_request
+def _require_sign_in():
+    """HTML forms only; signed-in users only (as the moderation pages)."""
+    require_form_body()
+    return require_page_sign_in()
 
 
 @bp.after_request
 def _security_headers(response):
-    """The moderation page's headers; the report gets its own Content-Security-Policy."""
-    response = moderation_headers(response)
+    """The moderation pages' headers; the report gets its own Content-Security-Policy."""
+    response = page_security_headers(response)
     if request.endpoint == "models_page.report_file":
         response.headers["Content-Security-Policy"] = REPORT_CSP
     return response
@@ -55,19 +57,9 @@ def _page_context() -> dict:
     return {"user": session_user(), "csrf_meta": fresh_csrf_token()}
 
 
-@bp.errorhandler(SaringError)
-def _error_page(exc: SaringError):
-    return render_template("moderation/error.html", error=exc), exc.status
-
-
-def _report_link(meta: dict) -> str | None:
-    run_id = (meta or {}).get("retrain_run_id")
-    if run_id is None:
-        return None
-    run = db_session().get(RetrainRun, int(run_id))
-    if run is None or not run.report_path:
-        return None
-    return url_for("models_page.report_file", run_id=run.id, name="report.html")
+def _report_link(meta: dict | None) -> str | None:
+    run = runs.report_run(db_session(), meta)
+    return url_for("models_page.report_file", run_id=run.id, name="report.html") if run is not None else None
 
 
 @bp.route("/")
@@ -75,16 +67,12 @@ def index():
     """The current model, its report, every version, the latest runs and (admins) the retrain form."""
     rt = runtime()
     current = model_versions.current(rt.db)
-    versions = model_versions.list_versions(rt.db)
-    runs = db_session().scalars(select(RetrainRun).order_by(RetrainRun.id.desc()).limit(10)).all()
     served = rt.holder.classifier.version if rt.holder is not None and rt.holder.loaded else None
-    return render_template("models/index.html", current=current, versions=versions, runs=runs, served=served,
+    return render_template("models/index.html", current=current, versions=model_versions.list_versions(rt.db),
+                           runs=runs.recent_runs(db_session(), RECENT_RUNS), unfinished=runs.is_unfinished,
+                           served=served,
                            report_link=_report_link(current.meta if current else {}),
-                           is_admin=current_actor().role == "admin", active=_active(runs))
-
-
-def _active(runs) -> RetrainRun | None:
-    return next((r for r in runs if r.status in ("queued", "running")), None)
+                           is_admin=current_actor().role == "admin", active=runs.active_run(rt.db))
 
 
 @bp.route("/retrain", methods=["POST"])
@@ -113,10 +101,8 @@ def start_retrain():
 @bp.route("/runs/<dbint:run_id>")
 def run_page(run_id: int):
     """One run: progress while it runs (auto-refresh), outcome, gate and report link when done."""
-    run = db_session().get(RetrainRun, run_id)
-    if run is None:
-        raise NotFound(f"no retrain run {run_id}", field="run_id")
-    running = run.status in ("queued", "running")
+    run = runs.get_run(db_session(), run_id)
+    running = runs.is_unfinished(run)
     return render_template("models/run.html", run=run, running=running, refresh=REFRESH_SECONDS,
                            report_link=url_for("models_page.report_file", run_id=run.id, name="report.html")
                            if run.report_path and not running else None)
@@ -125,10 +111,7 @@ def run_page(run_id: int):
 @bp.route("/reports/<dbint:run_id>/<string:name>")
 def report_file(run_id: int, name: str):
     """A file of a run's report folder (``report.html``, PNG plots, ``summary.json``)."""
-    run = db_session().get(RetrainRun, run_id)
-    if run is None or not run.report_path or Path(name).suffix not in REPORT_SUFFIXES:
-        abort(404)
-    return send_from_directory(Path(run.report_path).parent, name, max_age=0)
+    return send_from_directory(runs.report_folder(db_session(), run_id, name), name, max_age=0)
 
 
 @bp.route("/card")
@@ -137,13 +120,5 @@ def model_card():
     try:
         text = MODEL_CARD.read_text(encoding="utf-8")
     except OSError:
-        abort(404)
+        raise NotFound("the model card is missing", field="card") from None
     return render_template("models/card.html", text=text)
-
-
-def register(app: Flask) -> None:
-    """Mount the models page (called from ``service.api.admin.register``)."""
-    from service.web import params
-
-    params.register_converters(app)
-    app.register_blueprint(bp)

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from service.errors import NotFound, ServiceUnavailable
 from service.serving.registry import ModelRegistry
 from service.store.db import Database, session_scope
 from service.store.tables import ModelVersion, utcnow
@@ -74,6 +75,7 @@ def current(db: Database) -> ModelVersion | None:
 
 
 def get(db: Database, version: str) -> ModelVersion | None:
+    """The row of ``version`` (artifact included), or ``None``."""
     with session_scope(db) as s:
         return s.get(ModelVersion, version)
 
@@ -91,3 +93,27 @@ def known_digest(db: Database, version: str) -> str | None:
     """The SHA-256 the database recorded for ``version`` (the trusted copy), or ``None``."""
     with session_scope(db) as s:
         return s.scalar(select(ModelVersion.sha256).where(ModelVersion.version == version))
+
+
+def current_in_redis(registry: ModelRegistry) -> str | None:
+    """The registry's current version, or ``None`` when Redis cannot tell (a listing works without it)."""
+    try:
+        return registry.current_version()
+    except Exception:  # noqa: BLE001 - the listing works without Redis
+        return None
+
+
+def roll_back(db: Database, registry: ModelRegistry, version: str, redis_reachable: bool) -> ModelVersion | None:
+    """Make the published ``version`` current again (``set_current``) and return its row.
+
+    Nothing changes while Redis is unreachable (workers follow Redis, so the database and the
+    workers would disagree): raises ``service.errors.ServiceUnavailable``; raises
+    ``service.errors.NotFound`` (field ``version``) when the version was never published.
+    """
+    if not redis_reachable:
+        raise ServiceUnavailable("Redis is unreachable: nothing changed (workers follow Redis); try again")
+    try:
+        set_current(db, registry, version)
+    except UnknownModelVersion:
+        raise NotFound(f"no published version {version!r}", field="version") from None
+    return get(db, version)

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import current_app, g, request, session
+from flask import current_app, g, redirect, request, session, url_for
+from werkzeug.wrappers import Response
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from sqlalchemy.orm import selectinload
 from wtforms.validators import ValidationError
@@ -17,12 +18,14 @@ from service.web.context import db_session, runtime
 from service.errors import CsrfFailed, Unauthorized
 from service.infra.jobs import JobQueue
 from service.accounts.login_throttle import LoginThrottle
-from service.moderation.actions import Actor
+from service.moderation.actors import Actor
 from service.store.tables import User
 
 SESSION_USER = "moderator_id"
 SESSION_STAMP = "moderator_stamp"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: The sign-in page that ``require_page_sign_in`` sends anonymous visitors to.
+LOGIN_ENDPOINT = "moderation.login"
 
 
 def _stamp(user: User) -> str:
@@ -40,6 +43,7 @@ def sign_in(user: User) -> None:
 
 
 def sign_out() -> None:
+    """End this session (cookie cleared; ``users.end_sessions`` ends the others)."""
     session.clear()
 
 
@@ -82,6 +86,15 @@ def current_actor() -> Actor:
         g.auth_by = "session"
     g.actor = Actor.of(user)
     return g.actor
+
+
+def require_page_sign_in() -> Response | None:
+    """``before_request`` of a moderators' page: ``None`` for an active signed-in user (whose
+    ``Actor`` is then set), else a redirect to the sign-in page that comes back here."""
+    if session_user() is None:
+        return redirect(url_for(LOGIN_ENDPOINT, next=request.full_path.rstrip("?")))
+    current_actor()
+    return None
 
 
 def require_csrf() -> None:

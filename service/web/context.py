@@ -1,11 +1,12 @@
-"""Request helpers shared by blueprints: the runtime, the request's database session, the API key."""
+"""Request helpers shared by blueprints: the runtime, the request's database session, the API key,
+and the checks of a request body (a JSON object for the API, an HTML form for the pages)."""
 from __future__ import annotations
 
 from flask import current_app, g, request
 from sqlalchemy.orm import Session
 
 from service.accounts import sites
-from service.errors import Unauthorized
+from service.errors import PayloadTooLarge, Unauthorized, UnsupportedMediaType, ValidationFailed
 from service.runtime import Runtime
 from service.store.tables import ApiKey
 
@@ -38,6 +39,21 @@ def bearer_key() -> ApiKey:
     return row
 
 
+#: What the moderators' pages' forms post; anything else (JSON included) is refused with 415.
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
+def require_form_body() -> None:
+    """Refuse (415 ``UnsupportedMediaType``) an unsafe request whose body is not an HTML form:
+    Flask-WTF would otherwise read a JSON body as form data and choke on non-string values."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    if request.mimetype in FORM_TYPES or (not request.mimetype and not request.content_length):
+        return
+    raise UnsupportedMediaType(f"send an HTML form (application/x-www-form-urlencoded), not "
+                               f"{request.mimetype or 'a body without Content-Type'}", field="Content-Type")
+
+
 #: Largest JSON request body read by the JSON API (bytes). ``content`` itself is limited separately.
 MAX_JSON_BODY = 256 * 1024
 
@@ -51,8 +67,6 @@ def require_json_object() -> dict:
     than Python converts, and a string holding NUL or a lone surrogate (naming its field).
     """
     import json
-
-    from service.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 
     if request.mimetype != "application/json":
         raise UnsupportedMediaType(

@@ -92,6 +92,21 @@ def test_get_unknown_comment_is_404(client, auth):
     assert r.json["error"]["field"] == "id"
 
 
+@pytest.mark.parametrize("bad", ["%00" * 32, "%00", "a%00" + "0" * 30, "%ED%A0%80", "x", "a" * 33, "g" * 32])
+def test_malformed_comment_id_is_a_json_404(client, auth, bad):
+    """The id is checked like the queue API's (``<comment_id:…>``): a NUL, a lone surrogate or a
+    wrong length never reaches the database (PostgreSQL refuses NUL: it was a 500)."""
+    r = client.get(f"/api/v1/comments/{bad}", headers=auth)
+    assert r.status_code == 404 and r.is_json, r.get_data(as_text=True)[:200]
+    assert r.json["error"]["code"] == "not_found"
+
+
+def test_comment_id_case_is_folded_like_the_queue_api(client, auth):
+    cid = post(client, auth, {"content": "hello there"}).json["id"]
+    r = client.get(f"/api/v1/comments/{cid.upper()}", headers=auth)
+    assert r.status_code == 200 and r.json["id"] == cid
+
+
 def test_get_comment_of_other_site_is_404(app, client, auth):
     from service.accounts import sites
     from service.store.db import session_scope

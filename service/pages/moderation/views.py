@@ -17,97 +17,47 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
-from flask_smorest import Api
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from marshmallow import EXCLUDE, ValidationError
 
-from service.web import params
 from service import moderation as queue
 from service.accounts import users
-from service.web.context import db_session
+from service.api.queue_schemas import QueueQuery
+from service.errors import TooManyRequests, ValidationFailed
+from service.pages.moderation.chart import SERIES_LABELS, decisions_chart
+from service.pages.moderation.forms import LoginForm
+from service.store.tables import STATUSES
+from service.web import params
 from service.web.auth import (
     current_actor,
     fresh_csrf_token,
     job_queue,
     login_throttle,
     require_csrf,
+    require_page_sign_in,
     session_user,
     sign_in,
     sign_out,
 )
-from service.api.queue_schemas import QueueQuery
-from service.errors import SaringError, TooManyRequests, UnsupportedMediaType, ValidationFailed
-from service.pages.moderation.chart import SERIES_LABELS, decisions_chart
-from service.pages.moderation.forms import CsrfForm, LoginForm
-from service.store.tables import STATUSES
-from service.infra.url_domains import linkable, registered_domain
+from service.web.context import db_session, require_form_body
+from service.web.responses import page_security_headers
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation", template_folder="templates",
                static_folder="static")
 
-#: Sent with every page: nothing but this server's own scripts, styles and forms.
-CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                           "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 PUBLIC_ENDPOINTS = {"moderation.login", "moderation.static"}
-#: What the page's forms post; anything else (JSON included) is refused with 415.
-FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
-
-
-def require_form_body() -> None:
-    """Refuse (415 ``UnsupportedMediaType``) an unsafe request whose body is not an HTML form:
-    Flask-WTF would otherwise read a JSON body as form data and choke on non-string values."""
-    if request.method in ("GET", "HEAD", "OPTIONS"):
-        return
-    if request.mimetype in FORM_TYPES or (not request.mimetype and not request.content_length):
-        return
-    raise UnsupportedMediaType(f"send an HTML form (application/x-www-form-urlencoded), not "
-                               f"{request.mimetype or 'a body without Content-Type'}", field="Content-Type")
 
 
 @bp.before_request
 def _require_sign_in():
+    """HTML forms only; every page but sign-in (and static files) needs a signed-in user."""
     require_form_body()
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    if session_user() is None:
-        return redirect(url_for("moderation.login", next=request.full_path.rstrip("?")))
-    current_actor()
-    return None
+    return require_page_sign_in()
 
 
-@bp.after_request
-def _security_headers(response):
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    if request.endpoint != "moderation.static":
-        response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.errorhandler(SaringError)
-def _error_page(exc: SaringError):
-    return render_template("moderation/error.html", error=exc), exc.status
-
-
-@bp.app_template_filter("domain")
-def _domain_filter(url: str) -> str:
-    return registered_domain(url)
-
-
-@bp.app_template_filter("linkable")
-def _linkable_filter(url: str) -> str | None:
-    return linkable(url)
-
-
-@bp.app_template_filter("utc")
-def _utc_filter(value: dt.datetime | None) -> str:
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+bp.after_request(page_security_headers)
 
 
 @bp.context_processor
@@ -262,9 +212,3 @@ def overview():
     return render_template("moderation/overview.html", summaries=summaries, charts=charts,
                            series_labels=SERIES_LABELS, days=days)
 
-
-def register(app: Flask, api: Api) -> None:
-    """Mount the moderation page (called by ``service.app``)."""
-    params.register_converters(app, api)
-    app.register_blueprint(bp)
-    app.jinja_env.globals.setdefault("logout_form", CsrfForm)
