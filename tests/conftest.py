@@ -21,18 +21,28 @@ from service.store.tables import Base
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def data_dir() -> Path:
-    from service.config import default_data_dir
+def _find_data_dir() -> Path:
+    from training.paths import default_data_dir
 
-    return default_data_dir()
+    primary = default_data_dir()
+    if primary.is_dir():
+        return primary
+    beside_repo = REPO_ROOT.parent / "shared" / "data"
+    return beside_repo if beside_repo.is_dir() else primary
 
 
 def require_data() -> Path:
     """Skip the calling test, saying why, when the public data sets are absent."""
-    path = data_dir()
-    if not path.is_dir():
-        pytest.skip(f"data sets not found at {path}; set SARING_DATA_DIR")
+    path = _find_data_dir()
+    if not (path / "id_judol_youtube_comments").is_dir():
+        pytest.skip(f"data sets not found at {path.resolve()}; set SARING_DATA_DIR")
     return path
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """Folder of the public data sets; skips the test when it is missing."""
+    return require_data()
 
 
 @pytest.fixture(scope="session")

@@ -42,14 +42,10 @@ Steps (each a stage with a progress bar and a line in ``RetrainRun.progress``):
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
-import math
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,20 +54,19 @@ import numpy as np
 import pandas as pd
 import sklearn
 from sklearn.model_selection import StratifiedGroupKFold
-from sqlalchemy import select
-from tqdm.auto import tqdm
 
 from models import artifact
 from models.classifier import SpamClassifier
-from models.comment import FEATURE_COLUMNS, to_frame
-from models.normalize import normalize_text
+from models.comment import to_frame
 from models.pipeline import build_pipeline
-from service.serving.registry import ModelRegistry
-from service.serving import versions as model_versions
-from service.store.db import Database, session_scope
-from service.store.tables import Comment, Label, RetrainRun, utcnow
-from training.data import _letters_key, dedupe, default_data_dir, load_base_datasets
+from training.data import dedupe, load_base_datasets
+from training.evalsplit import EVAL_SPLIT, EvalSplit, pin_split, pinned_split, split_base
 from training.evaluate import choose_thresholds, choose_thresholds_by_lang, evaluate_scores
+from training.feedback import FEEDBACK_DATASET, dedupe_feedback, time_split
+from training.gate import Tolerances, gate
+from training.paths import default_data_dir
+from training.ports import RetrainPorts, RunStatus
+from training.progress import Bar, Progress, final_progress
 from training.train import _QUICK_PARAMS, _QUICK_ROWS, RANDOM_STATE, _sample, _summary_row
 
 __all__ = [
@@ -80,253 +75,15 @@ __all__ = [
     "RetrainOptions",
     "RetrainResult",
     "Tolerances",
-    "active_run",
+    "dedupe_feedback",
+    "format_summary",
     "gate",
-    "load_feedback",
     "retrain",
     "split_base",
-    "start_run",
     "time_split",
 ]
 
 log = logging.getLogger(__name__)
-
-#: Run states: waiting for a worker, working, and the four outcomes.
-RUN_STATES = ("queued", "running", "published", "refused", "failed", "dry-run")
-#: A ``queued``/``running`` run older than this (seconds) is taken for dead (its process died).
-RUN_STALE_AFTER = 2 * 3600
-#: The pinned description of the evaluation split (version, digest, counts).
-PINNED_SPLIT_PATH = Path(__file__).resolve().parent / "eval_split.json"
-FEEDBACK_DATASET = "feedback"
-
-
-# --------------------------------------------------------------------------- evaluation split
-
-
-@dataclass(frozen=True)
-class EvalSplit:
-    """A deterministic, versioned evaluation split of the base data.
-
-    A row is in the split when the first 8 hex digits of ``sha256(salt + "\\x00" + key)``, read as
-    an integer, modulo 100 is below ``percent``; ``key`` is the row's near-duplicate group key.
-    Changing any field is a new split: give it a new ``version``.
-    """
-
-    version: str
-    salt: str
-    percent: int
-
-    def member(self, key: str) -> bool:
-        """Whether a row with near-duplicate key ``key`` belongs to the evaluation split."""
-        digest = hashlib.sha256(f"{self.salt}\x00{key}".encode("utf-8", "surrogatepass")).hexdigest()
-        return int(digest[:8], 16) % 100 < self.percent
-
-
-EVAL_SPLIT = EvalSplit(version="base-eval-v1", salt="saring/base-eval/v1", percent=20)
-
-
-def _norm_and_keys(content: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Normalised text and near-duplicate key of each row (as :func:`training.data.group_keys`)."""
-    norm = content.map(normalize_text).str.strip()
-    keys = norm.map(lambda n: _letters_key(n) or "#" + n)
-    return norm, keys
-
-
-def _digest(frame: pd.DataFrame, norm: pd.Series) -> str:
-    """SHA-256 over the sorted lines ``dataset<TAB>label<TAB>sha256(normalised text)``."""
-    lines = sorted(
-        f"{d}\t{int(y)}\t{hashlib.sha256(n.encode('utf-8', 'surrogatepass')).hexdigest()}"
-        for d, y, n in zip(frame["dataset"], frame["label"], norm)
-    )
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
-
-
-def split_base(base: pd.DataFrame, split: EvalSplit = EVAL_SPLIT) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    """Split de-duplicated base rows into (train, evaluation) by :meth:`EvalSplit.member`.
-
-    Args:
-        base: output of :func:`training.data.dedupe` (``content``, ``label``, ``dataset`` ...).
-        split: the split definition.
-
-    Returns:
-        ``(train, eval, info)``; both frames keep their columns plus ``_norm`` and ``_key``;
-        ``info`` has ``version``, ``salt``, ``percent``, ``rows``, ``spam``, ``digest`` (see
-        :func:`_digest`) and ``per_dataset`` row counts of the evaluation split.
-    """
-    norm, keys = _norm_and_keys(base["content"])
-    work = base.assign(_norm=norm.to_numpy(), _key=keys.to_numpy())
-    mask = work["_key"].map(split.member).to_numpy(dtype=bool)
-    train, ev = work[~mask].reset_index(drop=True), work[mask].reset_index(drop=True)
-    info = {
-        "version": split.version,
-        "salt": split.salt,
-        "percent": split.percent,
-        "rows": int(len(ev)),
-        "spam": int(ev["label"].sum()),
-        "digest": _digest(ev, ev["_norm"]),
-        "per_dataset": {str(k): int(v) for k, v in ev["dataset"].value_counts().sort_index().items()},
-    }
-    return train, ev, info
-
-
-def pinned_split() -> dict[str, Any] | None:
-    """The pinned description of the evaluation split (``training/eval_split.json``), if any."""
-    try:
-        return json.loads(PINNED_SPLIT_PATH.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def pin_split(data_dir: Path | str | None = None) -> dict[str, Any]:
-    """Write ``training/eval_split.json`` for the current data sets and return what was written
-    (run once per split version: ``python -m training.retrain --pin-eval-split``)."""
-    base, _ = dedupe(load_base_datasets(data_dir))
-    _train, _ev, info = split_base(base)
-    PINNED_SPLIT_PATH.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
-    return info
-
-
-# --------------------------------------------------------------------------- feedback
-
-
-def load_feedback(db: Database, since: dt.datetime | None = None) -> pd.DataFrame:
-    """Labelled comments from the database, for training.
-
-    Every ``labels`` row (one per comment; the newest report already won there) whose comment is
-    not ``is_test``; with ``since``, only labels set (``updated_at``) at or after it.
-
-    Returns:
-        Comment frame (:data:`models.comment.FEATURE_COLUMNS`) plus ``label`` (0 ham / 1 spam),
-        ``dataset`` (``"feedback"``), ``labelled_at`` (UTC timestamps), ``comment_id``,
-        ``site_id`` and ``source`` (``moderator`` | ``akismet`` | ``api``), oldest label first.
-    """
-    cols = [getattr(Comment, c) for c in FEATURE_COLUMNS]
-    stmt = (select(*cols, Comment.id, Comment.site_id, Label.label, Label.updated_at, Label.source)
-            .join(Label, Label.comment_id == Comment.id)
-            .where(Comment.is_test.is_(False)))
-    if since is not None:
-        stmt = stmt.where(Label.updated_at >= _aware(since))
-    with session_scope(db) as s:
-        rows = s.execute(stmt).all()
-    records = [dict(zip([*FEATURE_COLUMNS, "comment_id", "site_id", "label", "labelled_at", "source"], r))
-               for r in rows]
-    frame = to_frame(records)
-    frame["label"] = np.array([1 if r["label"] == "spam" else 0 for r in records], dtype=int)
-    frame["dataset"] = FEEDBACK_DATASET
-    frame["labelled_at"] = pd.to_datetime([_aware(r["labelled_at"]) for r in records], utc=True)
-    frame["comment_id"] = [r["comment_id"] for r in records]
-    frame["site_id"] = [int(r["site_id"]) for r in records]
-    frame["source"] = [r["source"] for r in records]
-    return frame.sort_values(["labelled_at", "comment_id"], kind="stable").reset_index(drop=True)
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-
-
-def dedupe_feedback(feedback: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
-    """One row per normalised text; the newest label wins. Empty texts are dropped.
-
-    Returns ``(frame with _norm and _key columns, stats)``; stats has ``labels``, ``kept``,
-    ``duplicates`` and ``empty``.
-    """
-    norm, keys = _norm_and_keys(feedback["content"])
-    work = feedback.assign(_norm=norm.to_numpy(), _key=keys.to_numpy())
-    empty = int((work["_norm"] == "").sum())
-    work = work[work["_norm"] != ""]
-    kept = work.sort_values("labelled_at", kind="stable").drop_duplicates("_norm", keep="last")
-    kept = kept.sort_values(["labelled_at", "comment_id"], kind="stable").reset_index(drop=True)
-    return kept, {"labels": int(len(feedback)), "kept": int(len(kept)),
-                  "duplicates": int(len(work) - len(kept)), "empty": empty}
-
-
-def time_split(feedback: pd.DataFrame, test_fraction: float = 0.2) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Older and newest feedback: the newest ``ceil(test_fraction × n)`` labels (by
-    ``labelled_at``) are the test set. ``feedback`` must be sorted oldest first."""
-    if not 0.0 <= test_fraction < 1.0:
-        raise ValueError(f"test_fraction must be in [0, 1), not {test_fraction}")
-    n_test = math.ceil(test_fraction * len(feedback))
-    cut = len(feedback) - n_test
-    return feedback.iloc[:cut].reset_index(drop=True), feedback.iloc[cut:].reset_index(drop=True)
-
-
-# --------------------------------------------------------------------------- the gate
-
-
-@dataclass(frozen=True)
-class Tolerances:
-    """How much worse than the current model a candidate may be on a guarded figure.
-
-    All absolute (0.002 = 0.2 percentage points). On an evaluation set with few comments of a
-    class, one comment's worth (1 / number of ham for FPR, 1 / number of spam for recall,
-    1 / the smaller class for ROC AUC) is allowed when that is larger: one more misjudged comment
-    among 30 is noise, not evidence.
-
-    Attributes:
-        fpr_hold: ham false positive rate at the hold threshold may rise by this much.
-        fpr_reject: ham false positive rate at the reject threshold may rise by this much.
-        recall_hold: spam recall at the hold threshold may fall by this much.
-        roc_auc: ROC AUC may fall by this much.
-    """
-
-    fpr_hold: float = 0.002
-    fpr_reject: float = 0.001
-    recall_hold: float = 0.01
-    roc_auc: float = 0.002
-
-
-#: (figure, block path, lower is better?, tolerance field, denominator class)
-GUARDED = (
-    ("fpr_at_hold", ("at_hold", "fpr"), True, "fpr_hold", "ham"),
-    ("fpr_at_reject", ("at_reject", "fpr"), True, "fpr_reject", "ham"),
-    ("recall_at_hold", ("at_hold", "recall"), False, "recall_hold", "spam"),
-    ("roc_auc", ("roc_auc",), False, "roc_auc", "min"),
-)
-
-
-def _figure(block: dict[str, Any], path: tuple[str, ...]) -> float | None:
-    value: Any = block
-    for p in path:
-        value = value.get(p) if isinstance(value, dict) else None
-    return None if value is None else float(value)
-
-
-def gate(candidate: dict[str, Any], current: dict[str, Any], split: str, tolerances: Tolerances) -> list[dict[str, Any]]:
-    """Compare two ``evaluate_scores(...)["overall"]`` blocks on the guarded figures.
-
-    Args:
-        candidate, current: overall blocks (``n``, ``n_spam``, ``roc_auc``, ``at_hold``,
-            ``at_reject``), each model at its own thresholds.
-        split: name of the evaluation set (recorded in each check).
-        tolerances: allowed worsening.
-
-    Returns:
-        One check per figure: ``split``, ``figure``, ``candidate``, ``current``, ``tolerance``
-        (the allowance used), ``lower_is_better``, ``ok`` (``True``/``False``, or ``None`` when
-        the figure cannot be computed on this set, e.g. no spam in it).
-    """
-    n_spam = int(current["n_spam"])
-    n_ham = int(current["n"]) - n_spam
-    counts = {"ham": n_ham, "spam": n_spam, "min": min(n_ham, n_spam)}
-    checks = []
-    for name, path, lower, tol_field, denom in GUARDED:
-        cand, cur = _figure(candidate, path), _figure(current, path)
-        tol = float(getattr(tolerances, tol_field))
-        if counts[denom] > 0:
-            tol = max(tol, 1.0 / counts[denom])
-        if cand is None or cur is None:
-            ok = None
-        elif lower:
-            ok = cand <= cur + tol + 1e-12
-        else:
-            ok = cand >= cur - tol - 1e-12
-        checks.append({"split": split, "figure": name, "candidate": cand, "current": cur, "tolerance": tol,
-                       "lower_is_better": lower, "ok": ok})
-    return checks
-
-
-# --------------------------------------------------------------------------- runs and progress
-
 
 @dataclass
 class RetrainOptions:
@@ -393,103 +150,12 @@ class RetrainResult:
         return bool(self.summary.get("gate", {}).get("passed"))
 
 
-def start_run(db: Database, started_by: str, options: dict[str, Any], status: str = "running") -> int:
-    """Record a new ``RetrainRun`` (``queued`` for a background job, else ``running``); returns its id."""
-    if status not in ("queued", "running"):
-        raise ValueError(f"a run starts queued or running, not {status!r}")
-    with session_scope(db) as s:
-        run = RetrainRun(status=status, started_by=started_by[:255],
-                         progress={"stage": status, "percent": 0.0, "options": options})
-        s.add(run)
-        s.flush()
-        return int(run.id)
-
-
-def active_run(db: Database, now: dt.datetime | None = None) -> RetrainRun | None:
-    """The newest ``queued``/``running`` run started less than ``RUN_STALE_AFTER`` ago, if any."""
-    now = now or utcnow()
-    with session_scope(db) as s:
-        rows = s.scalars(select(RetrainRun).where(RetrainRun.status.in_(("queued", "running")))
-                         .order_by(RetrainRun.id.desc())).all()
-    for run in rows:
-        if (now - _aware(run.started_at)).total_seconds() < RUN_STALE_AFTER:
-            return run
-    return None
-
-
-def finish_run(db: Database, run_id: int, status: str, **values: Any) -> None:
-    """Set a run's outcome (``status`` in :data:`RUN_STATES`) and ``finished_at``."""
-    if status not in RUN_STATES:
-        raise ValueError(f"unknown run status {status!r}")
-    with session_scope(db) as s:
-        run = s.get(RetrainRun, run_id)
-        run.status = status
-        run.finished_at = utcnow()
-        for k, v in values.items():
-            setattr(run, k, v)
-
-
-class _Progress:
-    """A tqdm bar per stage and the same progress in ``RetrainRun.progress`` (for the API/page)."""
-
-    STAGES = ("load base data", "gather feedback", "split", "choose thresholds (cross-validation)",
-              "train candidate", "reference model", "evaluate", "refit on all feedback", "report", "publish")
-
-    def __init__(self, db: Database, run_id: int, show: bool, options: dict[str, Any]) -> None:
-        self.db, self.run_id, self.show, self.options = db, run_id, show, options
-        self.done: list[dict[str, Any]] = []
-        self.started = time.perf_counter()
-
-    def _save(self, stage: str, step: int, steps: int) -> None:
-        index = self.STAGES.index(stage) if stage in self.STAGES else len(self.STAGES) - 1
-        percent = 100.0 * (index + (step / steps if steps else 0.0)) / len(self.STAGES)
-        with session_scope(self.db) as s:
-            run = s.get(RetrainRun, self.run_id)
-            run.status = "running"
-            run.progress = {"stage": stage, "stage_number": index + 1, "stages": len(self.STAGES),
-                            "step": step, "steps": steps, "percent": round(percent, 1),
-                            "elapsed_seconds": round(time.perf_counter() - self.started, 1),
-                            "done": list(self.done), "options": self.options,
-                            "updated_at": utcnow().isoformat()}
-
-    @contextmanager
-    def stage(self, name: str, steps: int = 1) -> Iterator["_Bar"]:
-        t0 = time.perf_counter()
-        self._save(name, 0, steps)
-        with tqdm(total=steps, desc=name, disable=not self.show, file=sys.stderr, leave=True) as bar:
-            yield _Bar(self, name, steps, bar)
-        self.done.append({"stage": name, "seconds": round(time.perf_counter() - t0, 2)})
-        self._save(name, steps, steps)
-
-    def skip(self, name: str, why: str) -> None:
-        self.done.append({"stage": name, "seconds": 0.0, "skipped": why})
-        if self.show:
-            print(f"{name}: skipped ({why})", file=sys.stderr)
-
-
-@dataclass
-class _Bar:
-    progress: _Progress
-    name: str
-    steps: int
-    bar: Any
-    step: int = 0
-
-    def update(self, n: int = 1) -> None:
-        self.step += n
-        self.bar.update(n)
-        self.progress._save(self.name, self.step, self.steps)
-
-
 # --------------------------------------------------------------------------- training helpers
 
 
-def _current_model(db: Database) -> SpamClassifier:
-    """The database's current model (the trusted record), else the shipped default."""
-    row = model_versions.current(db)
-    if row is not None:
-        return artifact.loads(row.artifact, expected_sha256=row.sha256)
-    return artifact.load_default()
+def _current_model(ports: RetrainPorts) -> SpamClassifier:
+    """The current model from the trusted record, else the shipped default."""
+    return ports.models.current() or artifact.load_default()
 
 
 def _recipe(current: SpamClassifier, options: RetrainOptions) -> dict[str, Any]:
@@ -513,7 +179,7 @@ def _fit(params: dict[str, Any], frame: pd.DataFrame, weights: np.ndarray) -> An
 
 
 def _oof_thresholds(params: dict[str, Any], frame: pd.DataFrame, weights: np.ndarray, folds: int,
-                    bar: _Bar) -> tuple[dict[str, float], np.ndarray]:
+                    bar: Bar) -> tuple[dict[str, float], np.ndarray]:
     """Thresholds from out-of-fold scores (``StratifiedGroupKFold`` on data set × label, groups =
     near-duplicate keys), as ``saring train`` chooses them. Returns ``(thresholds, oof scores)``."""
     y = frame["label"].to_numpy().astype(int)
@@ -552,14 +218,13 @@ def _both_classes(y: np.ndarray) -> bool:
 # --------------------------------------------------------------------------- the run
 
 
-def retrain(db: Database, registry: ModelRegistry | None, options: RetrainOptions, report_root: Path | str,
+def retrain(ports: RetrainPorts, options: RetrainOptions, report_root: Path | str,
             run_id: int | None = None, progress: bool = True) -> RetrainResult:
     """Retrain, evaluate, gate, report and (unless refused or dry-run) publish.
 
     Args:
-        db: the database (labels, the current model, the run record, the published version).
-        registry: the Redis model registry; ``None`` when Redis is unreachable (the version is then
-            recorded in the database only; workers pick it up when Redis is back).
+        ports: the feedback, the model store (current model, publishing) and the run record
+            (``service.retraining.ports.for_database`` builds them from the database and Redis).
         options: see :class:`RetrainOptions`.
         report_root: folder under which the run folder ``run-<id>`` is written.
         run_id: an existing ``queued`` run (background jobs); ``None`` records a new one.
@@ -576,19 +241,19 @@ def retrain(db: Database, registry: ModelRegistry | None, options: RetrainOption
             "dry_run": options.dry_run, "quick": options.quick, "refit": options.refit,
             "feedback_weight": options.feedback_weight, "test_fraction": options.test_fraction}
     if run_id is None:
-        run_id = start_run(db, options.started_by, opts)
+        run_id = ports.runs.start(options.started_by, opts)
     run_dir = Path(report_root) / f"run-{run_id:05d}"
     try:
-        return _retrain(db, registry, options, run_id, run_dir, _Progress(db, run_id, progress, opts))
+        return _retrain(ports, options, run_id, run_dir, Progress(ports.runs, run_id, progress, opts))
     except BaseException as exc:
         # the reason is shown to admins (API, models page); the traceback goes to the log only
         log.error("retrain run %s failed", run_id, exc_info=True)
-        finish_run(db, run_id, "failed", summary={"error": f"{type(exc).__name__}: {exc}"})
+        ports.runs.finish(run_id, RunStatus.FAILED, summary={"error": f"{type(exc).__name__}: {exc}"})
         raise
 
 
-def _retrain(db: Database, registry: ModelRegistry | None, options: RetrainOptions, run_id: int,
-             run_dir: Path, prog: _Progress) -> RetrainResult:
+def _retrain(ports: RetrainPorts, options: RetrainOptions, run_id: int, run_dir: Path,
+             prog: Progress) -> RetrainResult:
     t_start = time.perf_counter()
     warnings: list[str] = []
     root = Path(options.data_dir) if options.data_dir is not None else default_data_dir()
@@ -602,8 +267,8 @@ def _retrain(db: Database, registry: ModelRegistry | None, options: RetrainOptio
         bar.update(1)
 
     with prog.stage("gather feedback", 2) as bar:
-        current = _current_model(db)
-        feedback_raw = load_feedback(db, options.since)
+        current = _current_model(ports)
+        feedback_raw = ports.feedback.load(options.since)
         bar.update(1)
         feedback, fb_stats = dedupe_feedback(feedback_raw)
         bar.update(1)
@@ -808,13 +473,13 @@ def _retrain(db: Database, registry: ModelRegistry | None, options: RetrainOptio
                                            "base_eval": summary["figures"]["base_eval"].get("published")
                                            or summary["figures"]["base_eval"]["candidate"],
                                            "feedback_newest": summary["figures"]["feedback_newest"].get("candidate")}}
-            if model_versions.get(db, current.version) is None:  # keep the shipped model reachable by rollback
-                model_versions.publish(db, registry, current.version, current.blob, current.metadata,
-                                       published_by="saring (shipped model)", make_current=False)
-            model_versions.publish(db, registry, final.version, final.blob, meta,
-                                   published_by=options.started_by or "saring retrain",
-                                   report_path=str(run_dir / "report.html"))
-            if registry is None:
+            if not ports.models.has(current.version):  # keep the shipped model reachable by rollback
+                ports.models.publish(current.version, current.blob, current.metadata,
+                                     published_by="saring (shipped model)", make_current=False)
+            reached = ports.models.publish(final.version, final.blob, meta,
+                                           published_by=options.started_by or "saring retrain",
+                                           report_path=str(run_dir / "report.html"))
+            if not reached:
                 warnings.append("Redis unreachable: the version is recorded in the database only; workers switch "
                                 "when `saring models rollback VERSION` reaches Redis")
             bar.update(1)
@@ -824,15 +489,10 @@ def _retrain(db: Database, registry: ModelRegistry | None, options: RetrainOptio
     summary["seconds"] = round(time.perf_counter() - t_start, 1)
     summary["stages"] = prog.done
     (run_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
-    finish_run(db, run_id, status, candidate_version=final.version, report_path=str(run_dir / "report.html"),
-               summary=json.loads(json.dumps(summary, default=str)),
-               progress={**_final_progress(prog), "percent": 100.0, "stage": status})
+    ports.runs.finish(run_id, RunStatus(status), candidate_version=final.version,
+                      report_path=str(run_dir / "report.html"), summary=json.loads(json.dumps(summary, default=str)),
+                      progress=final_progress(prog, status))
     return RetrainResult(run_id, status, final.version, run_dir, summary)
-
-
-def _final_progress(prog: _Progress) -> dict[str, Any]:
-    return {"stages": len(prog.STAGES), "done": prog.done, "options": prog.options,
-            "elapsed_seconds": round(time.perf_counter() - prog.started, 1), "updated_at": utcnow().isoformat()}
 
 
 def format_summary(result: RetrainResult) -> str:

@@ -19,6 +19,7 @@ import redis
 from service.infra import metrics
 from service.errors import Conflict, ServiceUnavailable
 from service.infra.jobs import JobQueue
+from service.retraining.ports import active_run, finish_run, retrain, start_run
 from service.store.db import Database
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,6 @@ def enqueue_retrain(db: Database, jobs: JobQueue, started_by: str, since: dt.dat
     ``ServiceUnavailable`` (503) when Redis is unreachable (logged and counted; the run is then
     recorded as ``failed``: nothing will pick it up).
     """
-    from training.retrain import active_run, finish_run, start_run
 
     running = active_run(db)
     if running is not None:
@@ -73,7 +73,7 @@ def run_retrain(run_id: int, since: str | None = None, force: bool = False, dry_
     """
     from service.config import Settings
     from service.runtime import Runtime
-    from training.retrain import RetrainOptions, retrain
+    from training.retrain import RetrainOptions
 
     settings = Settings.from_env()
     rt = Runtime.create(settings, load_model=False)

@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -249,6 +250,10 @@ class RetrainRun(Base):
     """One ``saring retrain`` run (CLI or background job) and its outcome."""
 
     __tablename__ = "retrain_runs"
+    #: at most one queued-or-running run (``service.retraining.ports.start_run`` relies on it)
+    __table_args__ = (Index("one_active_retrain", text("(status IN ('queued', 'running'))"), unique=True,
+                            sqlite_where=text("status IN ('queued', 'running')"),
+                            postgresql_where=text("status IN ('queued', 'running')")),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

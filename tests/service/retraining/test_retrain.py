@@ -18,14 +18,14 @@ from service.cli import main
 from service.store.db import session_scope
 from service.store.tables import Comment, Label, RetrainRun
 from training import retrain as rt_mod
+from service.retraining.ports import load_feedback, retrain
+from training import evalsplit
 from training.retrain import (
     EVAL_SPLIT,
     RetrainOptions,
     Tolerances,
     dedupe_feedback,
     gate,
-    load_feedback,
-    retrain,
     split_base,
     time_split,
 )
@@ -57,7 +57,7 @@ def test_pinned_split_matches_the_data(data_dir):
 
     base, _ = dedupe(load_base_datasets(data_dir))
     _train, ev, info = split_base(base)
-    pinned = json.loads(rt_mod.PINNED_SPLIT_PATH.read_text())
+    pinned = json.loads(evalsplit.PINNED_SPLIT_PATH.read_text())
     assert (pinned["version"], pinned["digest"], pinned["rows"]) == (info["version"], info["digest"], len(ev))
 
 

@@ -1,0 +1,80 @@
+"""The promotion gate: a candidate may not be worse than the current model on a guarded figure."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Tolerances:
+    """How much worse than the current model a candidate may be on a guarded figure.
+
+    All absolute (0.002 = 0.2 percentage points). On an evaluation set with few comments of a
+    class, one comment's worth (1 / number of ham for FPR, 1 / number of spam for recall,
+    1 / the smaller class for ROC AUC) is allowed when that is larger: one more misjudged comment
+    among 30 is noise, not evidence.
+
+    Attributes:
+        fpr_hold: ham false positive rate at the hold threshold may rise by this much.
+        fpr_reject: ham false positive rate at the reject threshold may rise by this much.
+        recall_hold: spam recall at the hold threshold may fall by this much.
+        roc_auc: ROC AUC may fall by this much.
+    """
+
+    fpr_hold: float = 0.002
+    fpr_reject: float = 0.001
+    recall_hold: float = 0.01
+    roc_auc: float = 0.002
+
+
+#: (figure, block path, lower is better?, tolerance field, denominator class)
+GUARDED = (
+    ("fpr_at_hold", ("at_hold", "fpr"), True, "fpr_hold", "ham"),
+    ("fpr_at_reject", ("at_reject", "fpr"), True, "fpr_reject", "ham"),
+    ("recall_at_hold", ("at_hold", "recall"), False, "recall_hold", "spam"),
+    ("roc_auc", ("roc_auc",), False, "roc_auc", "min"),
+)
+
+
+def _figure(block: dict[str, Any], path: tuple[str, ...]) -> float | None:
+    value: Any = block
+    for p in path:
+        value = value.get(p) if isinstance(value, dict) else None
+    return None if value is None else float(value)
+
+
+def gate(candidate: dict[str, Any], current: dict[str, Any], split: str, tolerances: Tolerances) -> list[dict[str, Any]]:
+    """Compare two ``evaluate_scores(...)["overall"]`` blocks on the guarded figures.
+
+    Args:
+        candidate, current: overall blocks (``n``, ``n_spam``, ``roc_auc``, ``at_hold``,
+            ``at_reject``), each model at its own thresholds.
+        split: name of the evaluation set (recorded in each check).
+        tolerances: allowed worsening.
+
+    Returns:
+        One check per figure: ``split``, ``figure``, ``candidate``, ``current``, ``tolerance``
+        (the allowance used), ``lower_is_better``, ``ok`` (``True``/``False``, or ``None`` when
+        the figure cannot be computed on this set, e.g. no spam in it).
+    """
+    n_spam = int(current["n_spam"])
+    n_ham = int(current["n"]) - n_spam
+    counts = {"ham": n_ham, "spam": n_spam, "min": min(n_ham, n_spam)}
+    checks = []
+    for name, path, lower, tol_field, denom in GUARDED:
+        cand, cur = _figure(candidate, path), _figure(current, path)
+        tol = float(getattr(tolerances, tol_field))
+        if counts[denom] > 0:
+            tol = max(tol, 1.0 / counts[denom])
+        if cand is None or cur is None:
+            ok = None
+        elif lower:
+            ok = cand <= cur + tol + 1e-12
+        else:
+            ok = cand >= cur - tol - 1e-12
+        checks.append({"split": split, "figure": name, "candidate": cand, "current": cur, "tolerance": tol,
+                       "lower_is_better": lower, "ok": ok})
+    return checks
+
+
+# --------------------------------------------------------------------------- runs and progress
