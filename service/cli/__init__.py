@@ -7,8 +7,6 @@ parses its options, calls the domain functions and prints. Only ``serve``, ``db 
 """
 from __future__ import annotations
 
-import sys
-
 import click
 
 from service.cli.comments import comments
@@ -45,6 +43,3 @@ main.add_command(models)
 main.add_command(comments)
 main.add_command(worker)
 main.add_command(webhooks)
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
