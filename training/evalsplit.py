@@ -16,7 +16,6 @@ import pandas as pd
 
 from models.normalize import normalize_text
 from training.data import _letters_key, dedupe, load_base_datasets
-from training.paths import default_data_dir
 
 #: The pinned description of the evaluation split (version, digest, counts).
 PINNED_SPLIT_PATH = Path(__file__).resolve().parent / "eval_split.json"

@@ -44,7 +44,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path

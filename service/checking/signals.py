@@ -9,7 +9,7 @@ import logging
 
 import redis
 
-from service.infra import metrics
+from service.infra.fail_open import fail_open
 from service.checking.near_duplicates import NearDuplicate, NearDuplicateMemory
 from service.infra.redis_keys import VELOCITY_WINDOW, RedisKeys
 
@@ -49,13 +49,12 @@ class SignalSource:
             return 1
         fp = hashlib.sha1(f"{user_ip}\x00{content}".encode("utf-8", "surrogatepass")).hexdigest()
         key = self.keys.velocity(site_id, fp)
-        try:
-            pipe = self.client.pipeline(transaction=True)
-            pipe.set(key, 0, ex=VELOCITY_WINDOW, nx=True)  # the window starts with the first copy
-            pipe.incr(key)
-            _, count = pipe.execute()
-            return int(count)
-        except redis.RedisError as exc:
-            metrics.REDIS_ERRORS.labels("velocity").inc()
-            log.warning("velocity signal skipped, Redis error: %s", exc)
-            return 1
+        return self._count(key)
+
+    @fail_open("velocity", 1, "velocity signal skipped")
+    def _count(self, key: str) -> int:
+        pipe = self.client.pipeline(transaction=True)
+        pipe.set(key, 0, ex=VELOCITY_WINDOW, nx=True)  # the window starts with the first copy
+        pipe.incr(key)
+        _, count = pipe.execute()
+        return int(count)

@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.infra import metrics
+from service.infra.fail_open import fail_open
 from service.infra.redis_keys import USAGE_TTL, RedisKeys
 from service.store.db import Database
 from service.store.tables import UsageMonthly
@@ -108,18 +109,17 @@ class UsageCounter:
     def add_live(self, api_key_id: int, blog: str, counts: dict[str, int], when: dt.datetime | None = None) -> None:
         """Increment only the Redis counters (after a database increment joined a transaction)."""
         counts, blog, month = self._normalise(blog, counts, when)
-        if not counts:
-            return
-        try:
-            pipe = self.client.pipeline(transaction=False)
-            for key in (self.keys.usage(api_key_id, blog, month), self.keys.usage_total(api_key_id, month)):
-                for name, n in counts.items():
-                    pipe.hincrby(key, name, n)
-                pipe.expire(key, USAGE_TTL)
-            pipe.execute()
-        except redis.RedisError as exc:
-            metrics.REDIS_ERRORS.labels("usage").inc()
-            log.warning("usage counter not incremented in Redis (kept in the database): %s", exc)
+        if counts:
+            self._increment_live(api_key_id, blog, month, counts)
+
+    @fail_open("usage", skipped="usage counter not incremented in Redis (kept in the database)")
+    def _increment_live(self, api_key_id: int, blog: str, month: str, counts: dict[str, int]) -> None:
+        pipe = self.client.pipeline(transaction=False)
+        for key in (self.keys.usage(api_key_id, blog, month), self.keys.usage_total(api_key_id, month)):
+            for name, n in counts.items():
+                pipe.hincrby(key, name, n)
+            pipe.expire(key, USAGE_TTL)
+        pipe.execute()
 
     @staticmethod
     def _normalise(blog: str, counts: dict[str, int], when: dt.datetime | None) -> tuple[dict[str, int], str, str]:
@@ -140,15 +140,11 @@ class UsageCounter:
             set_={name: getattr(UsageMonthly, name) + stmt.excluded[name] for name in counts},
         )
 
+    @fail_open("usage", None, "usage counters unreadable in Redis")
     def live(self, api_key_id: int, month: str | None = None) -> dict[str, int] | None:
         """The Redis counters of one key for ``month`` summed over its sites, or ``None`` when Redis
         is unreachable (they may lag the database after a Redis restart; reports use ``totals``)."""
-        try:
-            raw = self.client.hgetall(self.keys.usage_total(api_key_id, month or month_of()))
-        except redis.RedisError as exc:
-            metrics.REDIS_ERRORS.labels("usage").inc()
-            log.warning("usage counters unreadable in Redis: %s", exc)
-            return None
+        raw = self.client.hgetall(self.keys.usage_total(api_key_id, month or month_of()))
         return {name: int(raw.get(name.encode(), 0)) for name in COUNTERS}
 
 

@@ -42,7 +42,6 @@ from service.webhooks import outbox as webhooks
 from service.infra.jobs import JobQueue
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.moderation.actors import Actor
-from service.moderation.listing import get_comment
 from service.store.tables import Comment, CommentEvent, utcnow
 from service.web.params import DB_INT_MAX, is_comment_id
 
