@@ -20,7 +20,7 @@ from service.store.tables import Comment, CommentEvent, User
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 ARTIFACTS = REPO / "test-artifacts"
 PASSWORD = "correct horse battery staple"
 
