@@ -126,11 +126,6 @@ def client(app):
 
 
 @pytest.fixture
-def runner(app):
-    return app.test_cli_runner()
-
-
-@pytest.fixture
 def api_key(app) -> str:
     """A new key for https://news.example (plain text)."""
     from service.accounts import sites
