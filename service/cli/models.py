@@ -38,10 +38,7 @@ def models_list(cli: CliContext, as_json: bool) -> None:
 
     rt = cli.runtime
     rows = model_versions.list_versions(rt.db)
-    try:
-        in_redis = rt.registry.current_version()
-    except Exception:  # noqa: BLE001 - listing works without Redis
-        in_redis = None
+    in_redis = model_versions.current_in_redis(rt.registry)  # listing works without Redis
     if as_json:
         click.echo(json.dumps([{"version": r.version, "current": r.is_current, "published_at": r.published_at.isoformat(),
                                 "published_by": r.published_by, "sha256": r.sha256, "report": r.report_path,
@@ -91,6 +88,7 @@ def models_rollback(cli: CliContext, version: str) -> None:
     """Make VERSION current again; every worker switches within seconds."""
     import redis
 
+    from service.errors import NotFound
     from service.serving import versions as model_versions
 
     rt = cli.runtime
@@ -100,8 +98,8 @@ def models_rollback(cli: CliContext, version: str) -> None:
         raise click.ClickException(f"Redis unreachable ({exc}): nothing changed; workers follow Redis") from None
     before = model_versions.current(rt.db)
     try:
-        model_versions.set_current(rt.db, rt.registry, version)
-    except model_versions.UnknownModelVersion:
+        model_versions.roll_back(rt.db, rt.registry, version, redis_reachable=True)
+    except NotFound:
         raise click.ClickException(f"no published version {version!r} (see `saring models list`)") from None
     click.echo(f"current model: {version} (was {before.version if before else 'none'}); "
                f"workers switch within {cli.settings.model_poll_seconds:g} s")
