@@ -43,7 +43,7 @@ from service.infra.jobs import JobQueue
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.moderation.actors import Actor
 from service.store.tables import Comment, CommentEvent, utcnow
-from service.web.params import DB_INT_MAX, is_comment_id
+from service.validation import DB_INT_MAX, is_comment_id
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from service.accounts.sites import normalize_site_url
 from service.errors import Forbidden, NotFound
 from service.store.tables import Comment, Site, User
-from service.web.params import parse_int
+from service.validation import parse_int
 
 
 @dataclass(frozen=True)

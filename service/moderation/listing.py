@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from service.errors import Forbidden, NotFound, ValidationFailed
 from service.moderation.actors import Actor
 from service.store.tables import STATUSES, Comment, CommentEvent
-from service.web.params import check_text, is_comment_id, parse_int
+from service.validation import check_text, is_comment_id, parse_int
 
 #: Sort orders of the listing: newest first, oldest first, highest spam_score first, lowest first.
 SORTS = ("newest", "oldest", "score", "score_asc")

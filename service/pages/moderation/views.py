@@ -23,11 +23,11 @@ from marshmallow import EXCLUDE, ValidationError
 from service import moderation as queue
 from service.accounts import users
 from service.api.queue_schemas import QueueQuery
+from service.validation import parse_int
 from service.errors import TooManyRequests, ValidationFailed
 from service.pages.moderation.chart import SERIES_LABELS, decisions_chart
 from service.pages.moderation.forms import LoginForm
 from service.store.tables import STATUSES
-from service.web import params
 from service.web.auth import (
     current_actor,
     fresh_csrf_token,
@@ -182,7 +182,7 @@ def actions_form():
     for cid in ids:
         rev = form.get(f"rev-{cid}", "").strip()
         if rev:
-            expected[cid] = params.parse_int(rev, f"rev-{cid}")
+            expected[cid] = parse_int(rev, f"rev-{cid}")
     back = _safe_next(form.get("return_to"))
     if action == "undo":
         result = queue.undo(db_session(), current_actor(), ids[0], expected.get(ids[0]), jobs=job_queue())
@@ -206,7 +206,7 @@ def comment_page(comment_id: str):
 @bp.route("/overview")
 def overview():
     """Per site: comments per status and decisions per day (last ``days``, default 14)."""
-    days = params.parse_int(request.args.get("days", "14"), "days", 1, 366)
+    days = parse_int(request.args.get("days", "14"), "days", 1, 366)
     summaries = queue.site_overview(db_session(), current_actor(), days)
     charts = {o.site.id: decisions_chart(o.days) for o in summaries}
     return render_template("moderation/overview.html", summaries=summaries, charts=charts,

@@ -1,0 +1,66 @@
+"""Checks on values that reach the database: integers, comment ids, free text (plain Python, no Flask).
+
+One place for what every query string, path segment, form field and domain function needs, so
+that bad input raises ``ValidationFailed`` naming the field instead of overflowing a database
+integer or failing to encode:
+
+* ``parse_int``: ASCII digits only (no ``²``, no sign), at most 19 digits, within a range
+  (default: a positive database id, up to ``DB_INT_MAX``);
+* ``is_comment_id``: 32 lowercase hex characters;
+* ``check_text``: refuses control characters (NUL included) and lone surrogates, which the
+  database cannot store or compare (PostgreSQL refuses NUL; SQLite stops a LIKE pattern at it).
+
+The web layer's marshmallow field and URL converters over these are in ``service.web.params``.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from service.errors import ValidationFailed
+
+#: Largest value of an ``Integer`` column on every database we run on (PostgreSQL INTEGER is
+#: 32-bit signed; SQLite's is 64-bit). Every id and revision column is ``Integer``.
+DB_INT_MAX = 2**31 - 1
+_DIGITS = re.compile(r"[0-9]{1,19}")
+#: A comment id: 32 lowercase hex characters (``service.store.tables.new_guid``).
+COMMENT_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def parse_int(value: str | int, field: str, minimum: int = 1, maximum: int = DB_INT_MAX) -> int:
+    """``value`` as an int in ``[minimum, maximum]``.
+
+    Accepts an ``int`` (not ``bool``) or a string of 1–19 ASCII digits, surrounding spaces
+    ignored. Raises ``ValidationFailed`` (``field``) otherwise, saying what is expected.
+    """
+    expected = f"{field} must be a whole number between {minimum} and {maximum}"
+    if isinstance(value, bool):
+        raise ValidationFailed(expected, field=field)
+    if isinstance(value, int):
+        number = value
+    else:
+        text = value.strip() if isinstance(value, str) else ""
+        if not _DIGITS.fullmatch(text):
+            raise ValidationFailed(expected, field=field)
+        number = int(text)
+    if not minimum <= number <= maximum:
+        raise ValidationFailed(expected, field=field)
+    return number
+
+
+def is_comment_id(value: Any) -> bool:
+    """Whether ``value`` is a well-formed comment id (32 lowercase hex characters)."""
+    return isinstance(value, str) and COMMENT_ID.fullmatch(value) is not None
+
+
+def check_text(value: str, field: str, max_chars: int) -> str:
+    """``value`` unchanged when it has at most ``max_chars`` characters and no control character
+    or lone surrogate (tab and newline allowed). Raises ``ValidationFailed`` (``field``)."""
+    if len(value) > max_chars:
+        raise ValidationFailed(f"{field} must have at most {max_chars} characters", field=field)
+    for ch in value:
+        code = ord(ch)
+        if (code < 32 and ch not in "\t\n\r") or code == 0x7F or 0xD800 <= code <= 0xDFFF:
+            raise ValidationFailed(f"{field} must not contain control characters (found U+{code:04X})",
+                                   field=field)
+    return value
