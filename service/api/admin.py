@@ -20,7 +20,7 @@ from service.errors import Forbidden
 from service.retraining import jobs as retrain_jobs
 from service.retraining import runs
 from service.serving import versions as model_versions
-from service.store.tables import RetrainRun
+from service.store.tables import ModelVersion, RetrainRun
 from service.web.auth import current_actor, job_queue, require_csrf
 from service.web.context import db_session, runtime
 from service.web.responses import moderator_api_headers
@@ -104,7 +104,7 @@ class Retrain(MethodView):
     @blp.alt_response(409, description="A run is already queued or running (its id is in the error)")
     @blp.alt_response(503, description="The job queue (Redis) is unreachable")
     @blp.doc(security=_SECURITY)
-    def post(self, body: dict):
+    def post(self, body: dict) -> RetrainRun:
         """Start a retrain in the background (RQ job run by ``saring worker``)."""
         rt = runtime()
         run_id = retrain_jobs.enqueue_retrain(rt.db, job_queue(), f"admin:{current_actor().name}",
@@ -114,7 +114,7 @@ class Retrain(MethodView):
     @blp.arguments(RunsQuery, location="query", unknown=RAISE)
     @blp.response(200, RunListOut)
     @blp.doc(security=_SECURITY)
-    def get(self, args: dict):
+    def get(self, args: dict) -> dict:
         """The latest retrain runs, newest first."""
         return {"items": runs.recent_runs(db_session(), args["limit"])}
 
@@ -124,7 +124,7 @@ class RetrainRunView(MethodView):
     @blp.response(200, RunOut)
     @blp.alt_response(404, description="No such run")
     @blp.doc(security=_SECURITY)
-    def get(self, run_id: int):
+    def get(self, run_id: int) -> RetrainRun:
         """One run: status, progress (stage, percent), and when finished its summary and report."""
         return runs.get_run(db_session(), run_id)
 
@@ -133,7 +133,7 @@ class RetrainRunView(MethodView):
 class Models(MethodView):
     @blp.response(200, ModelListOut)
     @blp.doc(security=_SECURITY)
-    def get(self):
+    def get(self) -> dict:
         """Every published version, newest first."""
         rt = runtime()
         return {"items": model_versions.list_versions(rt.db),
@@ -145,7 +145,7 @@ class Rollback(MethodView):
     @blp.response(200, ModelOut)
     @blp.alt_response(404, description="No such version")
     @blp.doc(security=_SECURITY)
-    def post(self, version: str):
+    def post(self, version: str) -> ModelVersion | None:
         """Make a published version current again; workers switch within seconds."""
         rt = runtime()
         return model_versions.roll_back(rt.db, rt.registry, version, redis_reachable=rt.redis_ping())

@@ -36,7 +36,7 @@ class Comments(MethodView):
     @blp.alt_response(413, description="content over 64 KiB")
     @blp.alt_response(415, description="Not application/json")
     @blp.doc(security=[{"bearer": []}])
-    def post(self, body: dict):
+    def post(self, body: dict) -> Comment:
         """Check a comment: accept, hold or reject.
 
         The comment, its decision, spam_score and model version are stored before the answer.
@@ -56,7 +56,7 @@ class CommentById(MethodView):
     @blp.response(200, CommentOut)
     @blp.alt_response(404, description="No such comment for this key's site")
     @blp.doc(security=[{"bearer": []}])
-    def get(self, comment_id: str):
+    def get(self, comment_id: str) -> Comment:
         """A stored comment with its decision, current status and history."""
         key = bearer_key()
         comment = db_session().get(Comment, comment_id, options=[joinedload(Comment.site),

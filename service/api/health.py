@@ -1,7 +1,8 @@
 """Health endpoints: ``/healthz`` (process up) and ``/readyz`` (model, Redis, database)."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify
+from flask.typing import ResponseReturnValue
 
 from service.web.context import runtime
 
@@ -9,13 +10,13 @@ bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
-def healthz():
+def healthz() -> Response:
     """200 ``{"status": "ok"}`` while the process answers."""
     return jsonify(status="ok")
 
 
 @bp.get("/readyz")
-def readyz():
+def readyz() -> ResponseReturnValue:
     """200 ``ready`` when the model is loaded and Redis and the database answer; otherwise 503 with
     ``degraded`` (the model is loaded and the database answers, but Redis is down: comments are still
     decided) or ``unavailable``."""
@@ -34,7 +35,7 @@ def readyz():
 
 
 @bp.get("/metrics")
-def prometheus_metrics():
+def prometheus_metrics() -> ResponseReturnValue:
     """Prometheus text exposition of this process's metrics."""
     import os
 

@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from service import moderation as queue
+from service.store.tables import Comment
 from service.web.auth import current_actor, job_queue, require_csrf
 from service.web.context import db_session, require_json_object
 from service.web.responses import moderator_api_headers
@@ -51,7 +52,7 @@ class QueueComments(MethodView):
     @blp.alt_response(401, description="Not signed in, no admin token")
     @blp.alt_response(403, description="A site you do not moderate")
     @blp.doc(security=_SECURITY)
-    def get(self, args: dict):
+    def get(self, args: dict) -> dict:
         """Comments of your sites by status (default held), site, score range, dates and text;
         newest first (or ``sort=oldest|score|score_asc``), paginated."""
         s = db_session()
@@ -70,7 +71,7 @@ class QueueCounts(MethodView):
     @blp.arguments(CountsQuery, location="query", unknown=RAISE)
     @blp.response(200, CountsOut)
     @blp.doc(security=_SECURITY)
-    def get(self, args: dict):
+    def get(self, args: dict) -> dict:
         """Number of comments per status over your sites (or one ``site``)."""
         s = db_session()
         actor = current_actor()
@@ -85,7 +86,7 @@ class QueueComment(MethodView):
     @blp.alt_response(404, description="No such comment")
     @blp.alt_response(403, description="A comment of a site you do not moderate")
     @blp.doc(security=_SECURITY)
-    def get(self, comment_id: str):
+    def get(self, comment_id: str) -> Comment:
         """One comment with its audit log (``history``)."""
         return queue.get_comment(db_session(), current_actor(), comment_id)
 
@@ -99,7 +100,7 @@ class QueueActions(MethodView):
     @blp.alt_response(404, description="An unknown id (nothing changed)")
     @blp.alt_response(409, description="A comment moved by someone else or already there (nothing changed)")
     @blp.doc(security=_SECURITY)
-    def post(self, body: dict):
+    def post(self, body: dict) -> queue.ActionResult:
         """Approve (label ham), spam (label spam) or reject (no label) comments, all or nothing.
 
         Send ``expected_revisions`` (the ``revision`` of each comment as you saw it): a comment
@@ -115,7 +116,7 @@ class QueueUndo(MethodView):
     @blp.response(200, ActionOut)
     @blp.alt_response(409, description="Nothing to undo, or moved meanwhile")
     @blp.doc(security=_SECURITY)
-    def post(self, body: dict, comment_id: str):
+    def post(self, body: dict, comment_id: str) -> queue.ActionResult:
         """Undo the last moderator action on a comment (status and label go back)."""
         return queue.undo(db_session(), current_actor(), comment_id, body.get("expected_revision"),
                           body.get("reason", ""), jobs=job_queue())

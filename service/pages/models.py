@@ -15,13 +15,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, send_from_directory, url_for
+from flask.typing import ResponseReturnValue
 
 from service.errors import Forbidden, NotFound, ValidationFailed
 from service.retraining import jobs as retrain_jobs
 from service.retraining import runs
 from service.serving import versions as model_versions
-from service.web.auth import current_actor, fresh_csrf_token, job_queue, require_csrf, require_page_sign_in, session_user
+from service.web.auth import (current_actor, fresh_csrf_token, job_queue, require_csrf, require_page_sign_in,
+                              session_user)
 from service.web.context import db_session, require_form_body, runtime
 from service.web.responses import page_security_headers
 
@@ -37,14 +39,14 @@ RECENT_RUNS = 10
 
 
 @bp.before_request
-def _require_sign_in():
+def _require_sign_in() -> ResponseReturnValue | None:
     """HTML forms only; signed-in users only (as the moderation pages)."""
     require_form_body()
     return require_page_sign_in()
 
 
 @bp.after_request
-def _security_headers(response):
+def _security_headers(response: Response) -> Response:
     """The moderation pages' headers; the report gets its own Content-Security-Policy."""
     response = page_security_headers(response)
     if request.endpoint == "models_page.report_file":
@@ -63,7 +65,7 @@ def _report_link(meta: dict | None) -> str | None:
 
 
 @bp.route("/")
-def index():
+def index() -> str:
     """The current model, its report, every version, the latest runs and (admins) the retrain form."""
     rt = runtime()
     current = model_versions.current(rt.db)
@@ -76,7 +78,7 @@ def index():
 
 
 @bp.route("/retrain", methods=["POST"])
-def start_retrain():
+def start_retrain() -> ResponseReturnValue:
     """Start a background retrain (admins; form with CSRF token, ``dry_run``/``force``/``since``)."""
     require_csrf()
     actor = current_actor()
@@ -99,7 +101,7 @@ def start_retrain():
 
 
 @bp.route("/runs/<dbint:run_id>")
-def run_page(run_id: int):
+def run_page(run_id: int) -> str:
     """One run: progress while it runs (auto-refresh), outcome, gate and report link when done."""
     run = runs.get_run(db_session(), run_id)
     running = runs.is_unfinished(run)
@@ -109,13 +111,13 @@ def run_page(run_id: int):
 
 
 @bp.route("/reports/<dbint:run_id>/<string:name>")
-def report_file(run_id: int, name: str):
+def report_file(run_id: int, name: str) -> Response:
     """A file of a run's report folder (``report.html``, PNG plots, ``summary.json``)."""
     return send_from_directory(runs.report_folder(db_session(), run_id, name), name, max_age=0)
 
 
 @bp.route("/card")
-def model_card():
+def model_card() -> str:
     """The shipped model's card (Markdown shown as text)."""
     try:
         text = MODEL_CARD.read_text(encoding="utf-8")
