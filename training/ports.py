@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import pandas as pd
+if TYPE_CHECKING:  # light to import: service.vocab uses RunStatus
+    import pandas as pd
 
-from models.classifier import SpamClassifier
+    from models.classifier import SpamClassifier
 
 
 class RunStatus(StrEnum):

@@ -18,16 +18,10 @@ def webhooks() -> None:
 @pass_cli
 def webhooks_list(cli: CliContext, status: str | None, limit: int) -> None:
     """The latest deliveries: id, status, attempts, comment, action, last error."""
-    from sqlalchemy import select
+    from service.webhooks.outbox import latest_deliveries
 
-    from service.store.tables import WebhookDelivery
-
-    # TODO(issue 8): a listing function in service.webhooks.outbox (not this package's file)
     with cli.database.session() as s:
-        stmt = select(WebhookDelivery).order_by(WebhookDelivery.id.desc()).limit(limit)
-        if status:
-            stmt = stmt.where(WebhookDelivery.status == status)
-        rows = list(s.scalars(stmt))
+        rows = latest_deliveries(s, status, limit)
         for d in rows:
             click.echo(f"{d.id:>6}  {d.status:<9}  attempts {d.attempts:<2}  {d.comment_id}  "
                        f"{d.payload.get('action', ''):<7} → {d.payload.get('status', ''):<9}  {d.last_error}")

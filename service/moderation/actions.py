@@ -43,19 +43,21 @@ from service.infra.jobs import JobQueue
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.moderation.actors import Actor
 from service.store.tables import Comment, CommentEvent, utcnow
+from service.vocab import Action, Label, Status
 from service.validation import DB_INT_MAX, is_comment_id
 
 log = logging.getLogger(__name__)
 
 #: action → (new status, label it records; ``None`` = no label)
 ACTIONS: dict[str, tuple[str, str | None]] = {
-    "approve": ("accepted", "ham"),
-    "spam": ("spam", "spam"),
-    "reject": ("rejected", None),
+    Action.APPROVE: (Status.ACCEPTED, Label.HAM),
+    Action.SPAM: (Status.SPAM, Label.SPAM),
+    Action.REJECT: (Status.REJECTED, None),
 }
 #: The label each kind of audit event leaves behind (used to restore the label on undo).
 EVENT_LABEL: dict[str, str | None] = {
-    "approve": "ham", "spam": "spam", "reject": None, "report_ham": "ham", "report_spam": "spam",
+    Action.APPROVE: Label.HAM, Action.SPAM: Label.SPAM, Action.REJECT: None,
+    Action.REPORT_HAM: Label.HAM, Action.REPORT_SPAM: Label.SPAM,
 }
 #: Most ids one bulk action accepts.
 MAX_BULK = 500

@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session
 from service.infra.on_commit import after_commit
 from service.store.dialect import insert_or_ignore
 from service.store.tables import Comment, Label, utcnow
+from service.vocab import Label as LabelName
 
-LABELS = ("spam", "ham")
+LABELS = tuple(LabelName)
 
 
 @dataclass(frozen=True)

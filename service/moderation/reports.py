@@ -33,9 +33,10 @@ from service.store.dialect import insert_or_ignore
 from models.lang import comment_lang
 from service.checking.check import CommentData, site_thresholds
 from service.store.tables import ApiKey, Comment, CommentEvent, Site, utcnow
+from service.vocab import Action, Label
 
 #: Events per label.
-REPORT_ACTIONS = {"spam": "report_spam", "ham": "report_ham"}
+REPORT_ACTIONS = {Label.SPAM: Action.REPORT_SPAM, Label.HAM: Action.REPORT_HAM}
 
 
 @dataclass

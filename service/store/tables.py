@@ -29,9 +29,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-DECISIONS = ("accept", "hold", "reject")
-STATUSES = ("accepted", "held", "rejected", "spam", "ham")
-DECISION_TO_STATUS = {"accept": "accepted", "hold": "held", "reject": "rejected"}
+from service.vocab import Decision, Status
+
+DECISIONS = tuple(Decision)
+STATUSES = tuple(Status)
+DECISION_TO_STATUS = {d: d.status for d in Decision}
 
 
 def utcnow() -> dt.datetime:

@@ -201,6 +201,14 @@ def deliver(delivery_id: int) -> str:
     raise DeliveryFailed(error)
 
 
+def latest_deliveries(session: Session, status: str | None = None, limit: int = 50) -> list[WebhookDelivery]:
+    """The newest ``limit`` deliveries, newest first; only those in ``status`` when given."""
+    stmt = select(WebhookDelivery).order_by(WebhookDelivery.id.desc()).limit(limit)
+    if status:
+        stmt = stmt.where(WebhookDelivery.status == status)
+    return list(session.scalars(stmt))
+
+
 def sweep(session: Session, jobs: "JobQueue", min_age_seconds: float = SWEEP_MIN_AGE, limit: int = 1000) -> int:
     """Enqueue pending deliveries older than ``min_age_seconds`` that have no live job (Redis was
     down when they were recorded, or lost its data). Returns how many were enqueued."""
