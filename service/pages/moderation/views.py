@@ -18,6 +18,7 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from marshmallow import EXCLUDE, ValidationError
 
 from service import moderation as queue
@@ -49,7 +50,7 @@ PUBLIC_ENDPOINTS = {"moderation.login", "moderation.static"}
 
 
 @bp.before_request
-def _require_sign_in():
+def _require_sign_in() -> ResponseReturnValue | None:
     """HTML forms only; every page but sign-in (and static files) needs a signed-in user."""
     require_form_body()
     if request.endpoint in PUBLIC_ENDPOINTS:
@@ -76,7 +77,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():
+def login() -> ResponseReturnValue:
     """Sign-in page. Wrong credentials, a stale form (CSRF) or too many attempts: 400/401/429
     with the message on the page."""
     form = LoginForm()
@@ -111,7 +112,7 @@ def login():
 
 
 @bp.route("/logout", methods=["POST"])
-def logout():
+def logout() -> ResponseReturnValue:
     """Sign out (POST with the CSRF token): ends every session of this user, copied cookies too."""
     require_csrf()
     user = session_user()
@@ -146,7 +147,7 @@ def _filters_from_args(args) -> tuple[queue.QueueFilter, dict, object]:
 
 
 @bp.route("/")
-def queue_page():
+def queue_page() -> str:
     """The queue: held comments of the moderator's sites (or another status), filtered."""
     s = db_session()
     actor = current_actor()
@@ -155,6 +156,7 @@ def queue_page():
     counts = queue.status_counts(s, actor, site.id if site else None)
 
     def page_url(number: int) -> str:
+        """This listing's URL at page ``number``."""
         return url_for("moderation.queue_page") + "?" + urlencode({**raw, "page": number})
 
     return render_template("moderation/queue.html", page=page, flt=flt, raw=raw, counts=counts,
@@ -165,7 +167,7 @@ def queue_page():
 
 
 @bp.route("/actions", methods=["POST"])
-def actions_form():
+def actions_form() -> ResponseReturnValue:
     """The queue form posted without JavaScript: one row's button (``single=action:id``) or a
     bulk button (``action`` + checked ``ids``), with each row's ``rev-<id>``."""
     require_csrf()
@@ -197,14 +199,14 @@ def _done_text(action: str) -> str:
 
 
 @bp.route("/comments/<comment_id:comment_id>")
-def comment_page(comment_id: str):
+def comment_page(comment_id: str) -> str:
     """One comment with its audit log."""
     comment = queue.get_comment(db_session(), current_actor(), comment_id)
     return render_template("moderation/comment.html", c=comment, return_to=request.full_path.rstrip("?"))
 
 
 @bp.route("/overview")
-def overview():
+def overview() -> str:
     """Per site: comments per status and decisions per day (last ``days``, default 14)."""
     days = parse_int(request.args.get("days", "14"), "days", 1, 366)
     summaries = queue.site_overview(db_session(), current_actor(), days)
