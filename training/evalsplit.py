@@ -102,3 +102,23 @@ def pin_split(data_dir: Path | str | None = None) -> dict[str, Any]:
     _train, _ev, info = split_base(base)
     PINNED_SPLIT_PATH.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     return info
+
+
+def check_pinned(split_info: dict[str, Any], quick: bool) -> str:
+    """Compare ``split_info`` (from :func:`split_base`) with the pinned split and note the outcome
+    in ``split_info["pinned"]``. Returns a warning for the run's summary, or ``""``."""
+    pinned = pinned_split()
+    if quick:
+        split_info["pinned"] = "not compared (quick run on a sample)"
+    elif pinned is None:
+        split_info["pinned"] = "no training/eval_split.json"
+        return ("no pinned evaluation split (training/eval_split.json); run "
+                "`python -m training.retrain --pin-eval-split` once")
+    elif pinned.get("version") == split_info["version"] and pinned.get("digest") == split_info["digest"]:
+        split_info["pinned"] = "matches"
+    else:
+        split_info["pinned"] = "DIFFERS"
+        return (f"evaluation split differs from the pinned one ({pinned.get('version')}, "
+                f"{str(pinned.get('digest'))[:12]}): the base data changed; figures are not "
+                "comparable with earlier runs")
+    return ""

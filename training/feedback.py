@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from training.evalsplit import _norm_and_keys
+from training.evalsplit import _norm_and_keys, split_base
 
 #: ``dataset`` value of feedback rows.
 FEEDBACK_DATASET = "feedback"
@@ -43,3 +46,60 @@ def time_split(feedback: pd.DataFrame, test_fraction: float = 0.2) -> tuple[pd.D
     n_test = math.ceil(test_fraction * len(feedback))
     cut = len(feedback) - n_test
     return feedback.iloc[:cut].reset_index(drop=True), feedback.iloc[cut:].reset_index(drop=True)
+
+
+@dataclass
+class TrainingSplits:
+    """The rows one retrain uses: base data split into train / fixed evaluation, feedback split
+    by time; feedback in the evaluation split is never trained on, base rows whose text has a
+    label are replaced by it (the site's own label wins)."""
+
+    base_train: pd.DataFrame
+    base_eval: pd.DataFrame
+    split_info: dict[str, Any]
+    eval_keys: set[str]
+    fb_older: pd.DataFrame
+    fb_newest: pd.DataFrame
+    fb_train: pd.DataFrame
+    in_eval: np.ndarray
+    older_in_eval: np.ndarray
+    overridden: np.ndarray
+
+
+def split_for_training(base: pd.DataFrame, feedback: pd.DataFrame, test_fraction: float) -> TrainingSplits:
+    """Split ``base`` (deduplicated, with ``_norm``/``_key``) and ``feedback`` (from
+    :func:`dedupe_feedback`) as :class:`TrainingSplits` describes."""
+    base_train, base_eval, split_info = split_base(base)
+    eval_keys = set(base_eval["_key"])
+    in_eval = feedback["_key"].isin(eval_keys).to_numpy(dtype=bool) if len(feedback) else np.zeros(0, bool)
+    fb_older, fb_newest = time_split(feedback, test_fraction)
+    older_in_eval = fb_older["_key"].isin(eval_keys).to_numpy(dtype=bool) if len(fb_older) else np.zeros(0, bool)
+    fb_train = fb_older[~older_in_eval].reset_index(drop=True)
+    overridden = base_train["_norm"].isin(set(feedback["_norm"])).to_numpy(dtype=bool)
+    base_train = base_train[~overridden].reset_index(drop=True)
+    return TrainingSplits(base_train, base_eval, split_info, eval_keys, fb_older, fb_newest, fb_train, in_eval,
+                          older_in_eval, overridden)
+
+
+def data_summary_of(sp: TrainingSplits, raw: pd.DataFrame, base: pd.DataFrame, dedupe_stats: dict[str, Any],
+                    feedback: pd.DataFrame, fb_stats: dict[str, int], since: dt.datetime | None,
+                    weight: float) -> dict[str, Any]:
+    """The ``data`` block of a retrain's summary and model metadata (row counts, feedback origin)."""
+    return {
+        "base": {"rows_raw": int(len(raw)), "rows_after_dedupe": int(sum(s["kept"] for s in dedupe_stats.values())),
+                 "rows_used": int(len(base)), "train_rows": int(len(sp.base_train)), "eval_rows": int(len(sp.base_eval)),
+                 "train_rows_replaced_by_feedback": int(sp.overridden.sum()),
+                 "per_dataset_train": {str(k): int(v) for k, v in
+                                       sp.base_train["dataset"].value_counts().sort_index().items()}},
+        "feedback": {**fb_stats, "since": since.isoformat() if since else None,
+                     "older": int(len(sp.fb_older)), "newest": int(len(sp.fb_newest)), "trained_on": int(len(sp.fb_train)),
+                     "older_in_eval_split_not_trained": int(sp.older_in_eval.sum()),
+                     "in_eval_split": int(sp.in_eval.sum()),
+                     "spam": int(feedback["label"].sum()) if len(feedback) else 0,
+                     "newest_from": sp.fb_newest["labelled_at"].min().isoformat() if len(sp.fb_newest) else None,
+                     "until": feedback["labelled_at"].max().isoformat() if len(feedback) else None,
+                     "sources": ({str(k): int(v) for k, v in feedback["source"].value_counts().items()}
+                                 if len(feedback) else {}),
+                     "weight": weight},
+        "eval_split": sp.split_info,
+    }

@@ -1,43 +1,25 @@
 """Retraining from moderator feedback, with a promotion gate (``saring retrain``).
 
-Steps (each a stage with a progress bar and a line in ``RetrainRun.progress``):
+Stages (each a progress bar and a line in the run record, :mod:`training.progress`):
 
-1. **Base data**: the public data sets (:func:`training.data.load_base_datasets`), exact
-   duplicates of the normalised text removed (:func:`training.data.dedupe`).
-2. **Fixed evaluation split** (:data:`EVAL_SPLIT`): a base row belongs to the evaluation split
-   when ``sha256(salt + group key)`` falls in the first ``percent`` of 100 buckets; the group key is
-   the near-duplicate key of :func:`training.data.group_keys` (letters a–z of the normalised
-   text), so a spam template never sits on both sides. The rule depends on the text only: the
-   split never drifts, no candidate ever trains on it, and its version id and content digest are
-   recorded with every run (and compared with the pinned ``training/eval_split.json``).
-3. **Feedback**: every stored label (``labels`` table: one per comment, the newest report wins)
-   of a comment that is not ``is_test``, optionally only labels set since ``--since``. Comments
-   with the same normalised text are one example whose label is the newest one. Base rows with a
-   labelled text are dropped (the site's own label wins); feedback whose near-duplicate key is in
-   the evaluation split is not trained on.
-4. **Time split of the feedback**: the newest ``test_fraction`` of labels (by when the label was
-   set) is the feedback test set; the older ones are trained on.
-5. **Candidate**: the current model's pipeline parameters (the alternative ``saring train``
-   chose) via :func:`models.pipeline.build_pipeline`, fitted on base-train + older feedback
-   (feedback rows weigh ``feedback_weight``). Its ``hold``/``reject`` thresholds come from
-   out-of-fold scores of a ``StratifiedGroupKFold`` on its training rows
-   (:func:`training.evaluate.choose_thresholds`: ham FPR ≤ 1 % / ≤ 0.1 %), as in ``saring train``.
-6. **Evaluation**: candidate vs the current model, each at its own thresholds, on the fixed
-   evaluation split and on the newest feedback (:func:`training.evaluate.evaluate_scores`). A
-   current model that was trained on the evaluation split (the shipped model was trained on all
-   base data) is compared there through a **reference**: its own recipe refitted on base-train
-   only, thresholds chosen the same way; its own figures are reported but marked as seen data.
-7. **Gate** (:func:`gate`): the candidate must not be worse on any guarded figure — ham false
-   positive rate at hold and at reject, spam recall at hold, ROC AUC — beyond the tolerances of
-   :class:`Tolerances`, on both evaluations. ``--force`` publishes anyway (recorded).
-8. **Refit** (default): the published model is the same recipe refitted on base-train + *all*
-   feedback (the newest labels included) with the candidate's thresholds; it is checked on the
-   fixed evaluation split again (the newest feedback cannot judge it, it trained on it).
-9. **Report** (:mod:`training.retrain_report`) and **publish** through
-   :func:`service.serving.versions.publish` (database row first, then Redis; workers swap within
-   ``model_poll_seconds``). ``--dry-run`` does everything but publish.
+1. **Base data**: the public data sets, exact duplicates of the normalised text removed.
+2. **Split** (:mod:`training.evalsplit`, :func:`training.feedback.split_for_training`): the fixed,
+   pinned evaluation split of the base data (by near-duplicate key: no candidate ever trains on
+   it); feedback from ``ports.feedback`` (one row per text, newest label wins), its newest
+   ``test_fraction`` held out by time; base rows with a labelled text give way to the label.
+3. **Candidate** (:mod:`training.candidate`): the current model's recipe fitted on base-train +
+   older feedback (weight ``feedback_weight``); hold/reject thresholds from out-of-fold scores.
+4. **Evaluation**: candidate vs current, each at its own thresholds, on the evaluation split and
+   the newest feedback; a current model trained on the evaluation split is compared through a
+   *reference* (its recipe refitted on base-train only).
+5. **Gate** (:mod:`training.gate`): not worse on any guarded figure beyond the tolerances;
+   ``--force`` publishes anyway (recorded).
+6. **Refit** on base-train + all feedback with the candidate's thresholds, checked again.
+7. **Report** (:mod:`training.retrain_report`) and **publish** through ``ports.models``.
+   ``--dry-run`` does everything but publish.
 
-``training`` uses ``models/`` and the store, never the Flask app.
+``training`` uses ``models/`` and talks to the database and Redis only through
+:mod:`training.ports`.
 """
 from __future__ import annotations
 
@@ -45,28 +27,28 @@ import datetime as dt
 import json
 import logging
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import sklearn
-from sklearn.model_selection import StratifiedGroupKFold
 
 from models import artifact
 from models.classifier import SpamClassifier
-from models.comment import to_frame
-from models.pipeline import build_pipeline
 from training.data import dedupe, load_base_datasets
-from training.evalsplit import EVAL_SPLIT, EvalSplit, pin_split, pinned_split, split_base
-from training.evaluate import choose_thresholds, choose_thresholds_by_lang, evaluate_scores
-from training.feedback import FEEDBACK_DATASET, dedupe_feedback, time_split
+from training.evalsplit import EVAL_SPLIT, EvalSplit, check_pinned, pin_split, split_base
+from training.evaluate import choose_thresholds_by_lang, evaluate_scores
+from training.candidate import as_classifier, both_classes, evaluation, fit_pipeline, oof_thresholds, recipe, spam_scores_of
+from training.feedback import FEEDBACK_DATASET, data_summary_of, dedupe_feedback, split_for_training, time_split
 from training.gate import Tolerances, gate
+from training.options import RetrainOptions, RetrainResult
 from training.paths import default_data_dir
 from training.ports import RetrainPorts, RunStatus
-from training.progress import Bar, Progress, final_progress
-from training.train import _QUICK_PARAMS, _QUICK_ROWS, RANDOM_STATE, _sample, _summary_row
+from training.progress import Progress, final_progress
+from training.summary import format_summary
+from training.train import RANDOM_STATE, _sample, _summary_row
 
 __all__ = [
     "EVAL_SPLIT",
@@ -84,134 +66,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-@dataclass
-class RetrainOptions:
-    """What one retrain does.
-
-    Attributes:
-        data_dir: folder of the public data sets (``None``: ``$SARING_DATA_DIR`` or ../shared/data).
-        since: only labels set at or after this time (UTC when naive).
-        force: publish even when the gate refuses.
-        dry_run: evaluate and report, never publish.
-        quick: small, fast settings for tests (a stratified sample of the base data, 2 folds,
-            small vocabularies): never for production.
-        quick_rows: base rows sampled when ``quick``.
-        feedback_weight: sample weight of a feedback example (base examples weigh 1).
-        test_fraction: share of the newest feedback held out for the time-split evaluation.
-        min_feedback_test: fewer newest-feedback comments than this (or one class missing): the
-            feedback evaluation is reported but not gated.
-        folds: folds of the out-of-fold threshold choice (``quick``: 2).
-        refit: publish the recipe refitted on all feedback (default) instead of the candidate
-            trained without the newest feedback.
-        tolerances: the gate's tolerances.
-        started_by: who asked (recorded on the run and the published version).
-        params: pipeline parameter overrides (tests build a deliberately worse candidate).
-    """
-
-    data_dir: Path | str | None = None
-    since: dt.datetime | None = None
-    force: bool = False
-    dry_run: bool = False
-    quick: bool = False
-    quick_rows: int = _QUICK_ROWS
-    feedback_weight: float = 3.0
-    test_fraction: float = 0.2
-    min_feedback_test: int = 10
-    folds: int = 3
-    refit: bool = True
-    tolerances: Tolerances = field(default_factory=Tolerances)
-    started_by: str = ""
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class RetrainResult:
-    """Outcome of :func:`retrain`.
-
-    Attributes:
-        run_id: the ``RetrainRun`` row.
-        status: ``published`` | ``refused`` | ``dry-run`` (``failed`` runs raise instead).
-        candidate_version: version id of the model that was (or would have been) published.
-        report_dir: folder with ``report.html``, the PNG plots, ``summary.json`` and the
-            candidate artifact (``model.skops``, ``model.json``).
-        summary: what is stored in ``RetrainRun.summary`` (figures, gate checks, data counts).
-    """
-
-    run_id: int
-    status: str
-    candidate_version: str | None
-    report_dir: Path
-    summary: dict[str, Any]
-
-    @property
-    def passed(self) -> bool:
-        """Whether the gate passed (independent of ``--force``/``--dry-run``)."""
-        return bool(self.summary.get("gate", {}).get("passed"))
-
-
-# --------------------------------------------------------------------------- training helpers
-
-
 def _current_model(ports: RetrainPorts) -> SpamClassifier:
     """The current model from the trusted record, else the shipped default."""
     return ports.models.current() or artifact.load_default()
-
-
-def _recipe(current: SpamClassifier, options: RetrainOptions) -> dict[str, Any]:
-    """Pipeline parameters: the current model's (``saring train``'s chosen alternative), with the
-    quick overrides and ``options.params``."""
-    from models.pipeline import DEFAULT_PARAMS
-
-    params = {k: v for k, v in (current.metadata.get("params") or {}).items() if k in DEFAULT_PARAMS}
-    if options.quick:
-        params.update(_QUICK_PARAMS)
-    params.update(options.params)
-    return params
-
-
-def _fit(params: dict[str, Any], frame: pd.DataFrame, weights: np.ndarray) -> Any:
-    pipe = build_pipeline(**params)
-    y = frame["label"].to_numpy().astype(int)
-    if np.all(weights == 1.0):
-        return pipe.fit(to_frame(frame), y)
-    return pipe.fit(to_frame(frame), y, clf__sample_weight=weights)
-
-
-def _oof_thresholds(params: dict[str, Any], frame: pd.DataFrame, weights: np.ndarray, folds: int,
-                    bar: Bar) -> tuple[dict[str, float], np.ndarray]:
-    """Thresholds from out-of-fold scores (``StratifiedGroupKFold`` on data set × label, groups =
-    near-duplicate keys), as ``saring train`` chooses them. Returns ``(thresholds, oof scores)``."""
-    y = frame["label"].to_numpy().astype(int)
-    strata = pd.factorize(frame["dataset"].astype(str) + ":" + frame["label"].astype(str))[0]
-    groups = pd.factorize(frame["_key"])[0]
-    cv = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=RANDOM_STATE)
-    oof = np.full(len(frame), np.nan)
-    for tr, te in cv.split(frame, strata, groups):
-        pipe = _fit(params, frame.iloc[tr], weights[tr])
-        oof[te] = pipe.predict_proba(to_frame(frame.iloc[te]))[:, 1]
-        bar.update(1)
-    return choose_thresholds(y, oof), oof
-
-
-def _model(pipe: Any, metadata: dict[str, Any]) -> SpamClassifier:
-    blob = artifact.dumps(pipe, metadata)
-    return artifact.loads(blob)
-
-
-def _scores(clf: SpamClassifier, frame: pd.DataFrame) -> np.ndarray:
-    """Spam scores of ``clf`` on ``frame``'s rows, shape ``(n,)``."""
-    if not len(frame):
-        return np.zeros(0)
-    return clf.spam_scores(to_frame(frame).to_dict("records"))
-
-
-def _evaluation(y: np.ndarray, groups: np.ndarray, scores: dict[str, np.ndarray],
-                thresholds: dict[str, dict[str, float]]) -> dict[str, Any]:
-    return {name: evaluate_scores(y, s, thresholds[name], groups) for name, s in scores.items()}
-
-
-def _both_classes(y: np.ndarray) -> bool:
-    return len(np.unique(y)) == 2
 
 
 # --------------------------------------------------------------------------- the run
@@ -273,32 +130,16 @@ def _retrain(ports: RetrainPorts, options: RetrainOptions, run_id: int, run_dir:
         bar.update(1)
 
     with prog.stage("split", 1) as bar:
-        base_train, base_eval, split_info = split_base(base)
-        pinned = pinned_split()
-        if options.quick:
-            split_info["pinned"] = "not compared (quick run on a sample)"
-        elif pinned is None:
-            split_info["pinned"] = "no training/eval_split.json"
-            warnings.append("no pinned evaluation split (training/eval_split.json); run "
-                            "`python -m training.retrain --pin-eval-split` once")
-        elif pinned.get("version") == split_info["version"] and pinned.get("digest") == split_info["digest"]:
-            split_info["pinned"] = "matches"
-        else:
-            split_info["pinned"] = "DIFFERS"
-            warnings.append(f"evaluation split differs from the pinned one ({pinned.get('version')}, "
-                            f"{str(pinned.get('digest'))[:12]}): the base data changed; figures are not "
-                            "comparable with earlier runs")
-        eval_keys = set(base_eval["_key"])
-        in_eval = feedback["_key"].isin(eval_keys).to_numpy(dtype=bool) if len(feedback) else np.zeros(0, bool)
-        fb_older, fb_newest = time_split(feedback, options.test_fraction)
-        older_in_eval = fb_older["_key"].isin(eval_keys).to_numpy(dtype=bool) if len(fb_older) else np.zeros(0, bool)
-        fb_train = fb_older[~older_in_eval].reset_index(drop=True)
-        labelled_texts = set(feedback["_norm"])
-        overridden = base_train["_norm"].isin(labelled_texts).to_numpy(dtype=bool)
-        base_train = base_train[~overridden].reset_index(drop=True)
+        sp = split_for_training(base, feedback, options.test_fraction)
+        split_info = sp.split_info
+        warning = check_pinned(split_info, options.quick)
+        if warning:
+            warnings.append(warning)
+        base_train, base_eval, fb_older, fb_newest, fb_train = sp.base_train, sp.base_eval, sp.fb_older, sp.fb_newest, sp.fb_train
+        eval_keys = sp.eval_keys
         bar.update(1)
 
-    params = _recipe(current, options)
+    params = recipe(current, options)
     folds = 2 if options.quick else options.folds
     train_rows = pd.concat([base_train, fb_train], ignore_index=True)
     weights = np.where(train_rows["dataset"] == FEEDBACK_DATASET, options.feedback_weight, 1.0)
@@ -308,40 +149,26 @@ def _retrain(ports: RetrainPorts, options: RetrainOptions, run_id: int, run_dir:
     n_cv = folds * (2 if need_reference else 1)
 
     with prog.stage("choose thresholds (cross-validation)", n_cv) as bar:
-        cand_thresholds, cand_oof = _oof_thresholds(params, train_rows, weights, folds, bar)
+        cand_thresholds, cand_oof = oof_thresholds(params, train_rows, weights, folds, bar)
         cand_by_lang = choose_thresholds_by_lang(train_rows["label"].to_numpy(), cand_oof,
                                                  train_rows["lang"].fillna("").astype(str).to_numpy())
         if need_reference:
-            ref_params = _recipe(current, RetrainOptions(quick=options.quick))
-            ref_thresholds, _ = _oof_thresholds(ref_params, base_train, np.ones(len(base_train)), folds, bar)
+            ref_params = recipe(current, RetrainOptions(quick=options.quick))
+            ref_thresholds, _ = oof_thresholds(ref_params, base_train, np.ones(len(base_train)), folds, bar)
 
     trained_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
     feedback_until = feedback["labelled_at"].max().isoformat() if len(feedback) else None
-    data_summary = {
-        "base": {"rows_raw": int(len(raw)), "rows_after_dedupe": int(sum(s["kept"] for s in dedupe_stats.values())),
-                 "rows_used": int(len(base)), "train_rows": int(len(base_train)), "eval_rows": int(len(base_eval)),
-                 "train_rows_replaced_by_feedback": int(overridden.sum()),
-                 "per_dataset_train": {str(k): int(v) for k, v in base_train["dataset"].value_counts().sort_index().items()}},
-        "feedback": {**fb_stats, "since": options.since.isoformat() if options.since else None,
-                     "older": int(len(fb_older)), "newest": int(len(fb_newest)), "trained_on": int(len(fb_train)),
-                     "older_in_eval_split_not_trained": int(older_in_eval.sum()),
-                     "in_eval_split": int(in_eval.sum()),
-                     "spam": int(feedback["label"].sum()) if len(feedback) else 0,
-                     "newest_from": fb_newest["labelled_at"].min().isoformat() if len(fb_newest) else None,
-                     "until": feedback_until,
-                     "sources": {str(k): int(v) for k, v in feedback["source"].value_counts().items()} if len(feedback) else {},
-                     "weight": options.feedback_weight},
-        "eval_split": split_info,
-    }
+    data_summary = data_summary_of(sp, raw, base, dedupe_stats, feedback, fb_stats, options.since,
+                                   options.feedback_weight)
     base_meta = {"trained_at": trained_at, "params": params, "sklearn_version": sklearn.__version__,
                  "quick": options.quick, "eval_split": {"version": split_info["version"], "digest": split_info["digest"]},
                  "parent_version": current.version, "retrain_run_id": run_id, "data": data_summary}
 
     with prog.stage("train candidate", 1) as bar:
         t0 = time.perf_counter()
-        cand_pipe = _fit(params, train_rows, weights)
+        cand_pipe = fit_pipeline(params, train_rows, weights)
         fit_seconds = time.perf_counter() - t0
-        candidate = _model(cand_pipe, {**base_meta, "thresholds": cand_thresholds, "thresholds_by_lang": cand_by_lang,
+        candidate = as_classifier(cand_pipe, {**base_meta, "thresholds": cand_thresholds, "thresholds_by_lang": cand_by_lang,
                                        "feedback_until": fb_older["labelled_at"].max().isoformat() if len(fb_older) else None,
                                        "trained_on": "base-train + older feedback"})
         bar.update(1)
@@ -349,8 +176,8 @@ def _retrain(ports: RetrainPorts, options: RetrainOptions, run_id: int, run_dir:
     reference = None
     if need_reference:
         with prog.stage("reference model", 1) as bar:
-            ref_pipe = _fit(ref_params, base_train, np.ones(len(base_train)))
-            reference = _model(ref_pipe, {**base_meta, "params": ref_params, "thresholds": ref_thresholds,
+            ref_pipe = fit_pipeline(ref_params, base_train, np.ones(len(base_train)))
+            reference = as_classifier(ref_pipe, {**base_meta, "params": ref_params, "thresholds": ref_thresholds,
                                           "trained_on": "base-train (current recipe, reference)"})
             bar.update(1)
     else:
@@ -360,19 +187,19 @@ def _retrain(ports: RetrainPorts, options: RetrainOptions, run_id: int, run_dir:
     with prog.stage("evaluate", 2) as bar:
         y_eval = base_eval["label"].to_numpy().astype(int)
         ds_eval = base_eval["dataset"].to_numpy().astype(str)
-        scores_eval = {"candidate": _scores(candidate, base_eval), "current": _scores(current, base_eval)}
+        scores_eval = {"candidate": spam_scores_of(candidate, base_eval), "current": spam_scores_of(current, base_eval)}
         th = {"candidate": candidate.thresholds, "current": current.thresholds}
         if reference is not None:
-            scores_eval["reference"] = _scores(reference, base_eval)
+            scores_eval["reference"] = spam_scores_of(reference, base_eval)
             th["reference"] = reference.thresholds
-        ev_base = _evaluation(y_eval, ds_eval, scores_eval, th)
+        ev_base = evaluation(y_eval, ds_eval, scores_eval, th)
         base_comparator = "reference" if reference is not None else ("candidate" if current_saw_eval else "current")
         bar.update(1)
         y_fb = fb_newest["label"].to_numpy().astype(int)
-        scores_fb = {"candidate": _scores(candidate, fb_newest), "current": _scores(current, fb_newest)}
+        scores_fb = {"candidate": spam_scores_of(candidate, fb_newest), "current": spam_scores_of(current, fb_newest)}
         th_fb = {"candidate": candidate.thresholds, "current": current.thresholds}
         fb_groups = np.array([f"site {s}" for s in fb_newest["site_id"]]) if len(fb_newest) else np.array([])
-        ev_fb = _evaluation(y_fb, fb_groups, scores_fb, th_fb) if len(fb_newest) else {}
+        ev_fb = evaluation(y_fb, fb_groups, scores_fb, th_fb) if len(fb_newest) else {}
         bar.update(1)
 
     tol = options.tolerances
@@ -386,7 +213,7 @@ def _retrain(ports: RetrainPorts, options: RetrainOptions, run_id: int, run_dir:
         if base_comparator == "reference":
             notes.append("the current model was trained on the evaluation split; on it the candidate is compared "
                          "with the current recipe refitted on base-train (reference)")
-    fb_gated = len(fb_newest) >= options.min_feedback_test and _both_classes(y_fb)
+    fb_gated = len(fb_newest) >= options.min_feedback_test and both_classes(y_fb)
     if fb_gated:
         checks += gate(ev_fb["candidate"]["overall"], ev_fb["current"]["overall"], "feedback_newest", tol)
     else:
@@ -404,10 +231,10 @@ def _retrain(ports: RetrainPorts, options: RetrainOptions, run_id: int, run_dir:
             newest_trainable = fb_newest[~fb_newest["_key"].isin(eval_keys)]
             all_rows = pd.concat([base_train, fb_train, newest_trainable], ignore_index=True)
             all_w = np.where(all_rows["dataset"] == FEEDBACK_DATASET, options.feedback_weight, 1.0)
-            final = _model(_fit(params, all_rows, all_w),
+            final = as_classifier(fit_pipeline(params, all_rows, all_w),
                            {**base_meta, "thresholds": cand_thresholds, "thresholds_by_lang": cand_by_lang, "feedback_until": feedback_until,
                             "trained_on": "base-train + all feedback (refit of the evaluated recipe)"})
-            scores_eval["published"] = _scores(final, base_eval)
+            scores_eval["published"] = spam_scores_of(final, base_eval)
             ev_base["published"] = evaluate_scores(y_eval, scores_eval["published"], final.thresholds, ds_eval)
             th["published"] = final.thresholds
             if base_comparator != "candidate":
@@ -467,20 +294,7 @@ def _retrain(ports: RetrainPorts, options: RetrainOptions, run_id: int, run_dir:
 
     if will_publish:
         with prog.stage("publish", 1) as bar:
-            meta = dict(final.metadata)
-            meta["metrics"] = {"retrain": {"gate_passed": passed, "forced": summary["gate"]["forced"],
-                                           "base_eval": summary["figures"]["base_eval"].get("published")
-                                           or summary["figures"]["base_eval"]["candidate"],
-                                           "feedback_newest": summary["figures"]["feedback_newest"].get("candidate")}}
-            if not ports.models.has(current.version):  # keep the shipped model reachable by rollback
-                ports.models.publish(current.version, current.blob, current.metadata,
-                                     published_by="saring (shipped model)", make_current=False)
-            reached = ports.models.publish(final.version, final.blob, meta,
-                                           published_by=options.started_by or "saring retrain",
-                                           report_path=str(run_dir / "report.html"))
-            if not reached:
-                warnings.append("Redis unreachable: the version is recorded in the database only; workers switch "
-                                "when `saring models rollback VERSION` reaches Redis")
+            warnings += _publish(ports, current, final, summary, options.started_by, run_dir)
             bar.update(1)
     else:
         prog.skip("publish", "dry run" if options.dry_run else "refused by the gate")
@@ -494,33 +308,22 @@ def _retrain(ports: RetrainPorts, options: RetrainOptions, run_id: int, run_dir:
     return RetrainResult(run_id, status, final.version, run_dir, summary)
 
 
-def format_summary(result: RetrainResult) -> str:
-    """The lines ``saring retrain`` prints: outcome, candidate vs current figures, failed checks."""
-    s = result.summary
-    lines = [f"run {result.run_id}: {result.status}  (gate {'passed' if s['gate']['passed'] else 'REFUSED'}"
-             f"{', forced' if s['gate']['forced'] else ''})",
-             f"current {s['versions']['current']}  ->  candidate {s['versions']['candidate']}"
-             + (f"  (published model: refit {s['versions']['published_model']})"
-                if s["versions"]["published_model"] != s["versions"]["candidate"] else "")]
-    d = s["data"]
-    lines.append(f"data: base train {d['base']['train_rows']:,} / eval {d['base']['eval_rows']:,} rows "
-                 f"(split {d['eval_split']['version']} {d['eval_split']['digest'][:12]}, pinned: "
-                 f"{d['eval_split'].get('pinned')}); feedback {d['feedback']['kept']} comments "
-                 f"({d['feedback']['spam']} spam): older {d['feedback']['older']}, newest {d['feedback']['newest']}")
-    lines.append(f"{'figure':<34}{'candidate':>11}{'comparator':>11}{'tolerance':>11}  ok  (comparator: current model; on base_eval {s['gate']['base_comparator']})")
-    for c in s["gate"]["checks"]:
-        ok = {True: "yes", False: "NO", None: "n/a"}[c["ok"]]
-        lines.append(f"{c['split'] + ' ' + c['figure']:<34}{_fmt(c['candidate']):>11}{_fmt(c['current']):>11}"
-                     f"{_fmt(c['tolerance']):>11}  {ok}")
-    if s["gate"]["failed"]:
-        lines.append("refused because: " + "; ".join(s["gate"]["failed"]))
-    lines += [f"note: {n}" for n in s["notes"]] + [f"warning: {w}" for w in s["warnings"]]
-    lines.append(f"report: {result.report_dir / 'report.html'}  ({s['seconds']:.0f} s)")
-    return "\n".join(lines)
-
-
-def _fmt(x: Any) -> str:
-    return "–" if x is None else f"{float(x):.4f}"
+def _publish(ports: RetrainPorts, current: SpamClassifier, final: SpamClassifier, summary: dict[str, Any],
+             started_by: str, run_dir: Path) -> list[str]:
+    """Publish ``final`` (keeping ``current`` recorded for rollback). Returns warnings."""
+    figures = summary["figures"]
+    meta = {**final.metadata, "metrics": {"retrain": {
+        "gate_passed": summary["gate"]["passed"], "forced": summary["gate"]["forced"],
+        "base_eval": figures["base_eval"].get("published") or figures["base_eval"]["candidate"],
+        "feedback_newest": figures["feedback_newest"].get("candidate")}}}
+    if not ports.models.has(current.version):  # keep the shipped model reachable by rollback
+        ports.models.publish(current.version, current.blob, current.metadata,
+                             published_by="saring (shipped model)", make_current=False)
+    if ports.models.publish(final.version, final.blob, meta, published_by=started_by or "saring retrain",
+                            report_path=str(run_dir / "report.html")):
+        return []
+    return ["Redis unreachable: the version is recorded in the database only; workers switch "
+            "when `saring models rollback VERSION` reaches Redis"]
 
 
 def main(argv: list[str] | None = None) -> int:
