@@ -1,4 +1,4 @@
-"""Errors raised by domain code and the request layer; turned into responses in ``service.app``.
+"""Errors raised by domain code and the request layer; turned into responses in ``service.web.errors`` (``service.akismet.views`` on the Akismet endpoints).
 
 JSON API errors answer ``{"error": {"code", "message", "field"?, "fields"?}}`` with their status.
 Akismet endpoints answer ``200 invalid`` with ``X-akismet-debug-help`` (see ``service.akismet``).
