@@ -15,7 +15,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 
 from models.comment import to_frame
 from models.features import CommentSignals, MetaTokens, QuantileClipScaler
-from models.normalize import extract_links, find_spaced_runs, normalize_text
+from models.text import extract_links, find_spaced_runs, normalize_text
 
 __all__ = ["MAX_REASONS", "NO_SIGNALS", "Scored", "SpamClassifier"]
 

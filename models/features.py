@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from models.normalize import (
+from models.text import (
     MAX_TEXT_CHARS,
     extract_links,
     find_spaced_runs,
@@ -75,7 +75,7 @@ class _StringInputMixin:
 
 
 class TextNormalizer(_StringInputMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
-    """Normalise comment texts with :func:`models.normalize.normalize_text`.
+    """Normalise comment texts with :func:`models.text.normalize_text`.
 
     Stateless. Input: 1-D sequence of ``n`` strings. Output: ``numpy`` object array of
     shape ``(n,)`` with the normalised strings (feed it to a ``TfidfVectorizer``).
@@ -167,7 +167,7 @@ class CommentSignals(_StringInputMixin, TransformerMixin, BaseEstimator):
     - ``n_links``: ``log1p`` of the number of links in the content;
     - ``has_shortener``: 1 when a link goes through a known URL shortener;
     - ``lookalike_share``: look-alike letters / alphanumerics (see
-      :func:`models.normalize.lookalike_stats`), in [0, 1];
+      :func:`models.text.lookalike_stats`), in [0, 1];
     - ``non_ascii_share``: non-ASCII non-space characters / non-space characters;
     - ``spaced_runs``: ``log1p`` of the number of spaced-out letter runs;
     - ``digit_ratio``: digits / non-space characters;

@@ -17,7 +17,7 @@ import pandas as pd
 
 from training.paths import default_data_dir
 from models.comment import FEATURE_COLUMNS, to_frame
-from models.normalize import normalize_text
+from models.text import normalize_text
 
 __all__ = [
     "BASE_DATASETS",

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from models.normalize import normalize_text
+from models.text import normalize_text
 from training.data import _letters_key, dedupe, load_base_datasets
 
 #: The pinned description of the evaluation split (version, digest, counts).

@@ -35,7 +35,7 @@ import sklearn
 from sklearn.model_selection import StratifiedGroupKFold
 from tqdm.auto import tqdm
 
-from models import artifact, features, normalize
+from models import artifact, features, text
 from models.pipeline import DEFAULT_PARAMS, build_pipeline
 from training.data import (
     BASE_DATASETS,
@@ -221,8 +221,7 @@ def _latency(clf: artifact.SpamClassifier, frame: pd.DataFrame, n: int = 300) ->
     with the normalisation memo caches emptied first (no cache hits from training)."""
     rows = frame.sample(n=min(n, len(frame)), random_state=RANDOM_STATE).to_dict("records")
     clf.score_one({"content": "warm-up"})  # explainer set-up
-    normalize._normalize_cached.cache_clear()
-    normalize.registered_domain.cache_clear()
+    text.clear_caches()
     features._signals_row.cache_clear()
     times = []
     for rec in rows:

@@ -10,7 +10,7 @@ duplicates (the moderator said that text is fine); removing a label (undo) forge
 
 Method (Broder 1997, "On the resemblance and containment of documents"; Leskovec, Rajaraman &
 Ullman, *Mining of Massive Datasets*, ch. 3): the text is normalised with
-``models.normalize.normalize_text`` (look-alike letters, spacing, links → domain tokens), cut
+``models.text.normalize_text`` (look-alike letters, spacing, links → domain tokens), cut
 into character 5-gram shingles, and summarised by a 64-permutation MinHash
 (``datasketch.MinHash``). Locality-sensitive hashing splits the signature into 16 bands of 4
 values; two texts become candidates when one band is equal, which happens with probability
@@ -46,7 +46,7 @@ from datasketch import MinHash
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.normalize import normalize_text
+from models.text import normalize_text
 from service.infra.fail_open import fail_open
 from service.infra.redis_keys import NEAR_DUP_TTL, RedisKeys
 from service.store.tables import Comment, Label

@@ -15,7 +15,7 @@ from training.data import (
     load_base_datasets,
     load_livechat_check,
 )
-from models.normalize import normalize_text
+from models.text import normalize_text
 
 
 def test_missing_data_dir_names_the_path(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""models.normalize: look-alikes, math alphanumerics, spaced letters, links."""
+"""models.text: look-alikes, math alphanumerics, spaced letters, links."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from models.normalize import (
+from models.text import (
     extract_links,
     find_spaced_runs,
     join_spaced_letters,
