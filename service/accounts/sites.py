@@ -98,7 +98,7 @@ def clear_thresholds(session: Session, site: Site) -> None:
 
 def get_or_create_site(session: Session, url: str, name: str = "") -> Site:
     url = normalize_site_url(url)
-    site = session.scalar(select(Site).where(Site.url == url))
+    site = find_site(session, url)
     if site is None:
         site = Site(url=url, name=name or urlsplit(url).hostname or url)
         session.add(site)

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from service.errors import Conflict, NotFound, ValidationFailed
-from service.accounts.sites import normalize_site_url
+from service.accounts.sites import find_site, normalize_site_url
 from service.store.tables import Site, User
 
 ROLES = ("admin", "moderator")
@@ -60,7 +60,7 @@ def _sites_by_url(session: Session, urls: Iterable[str]) -> list[Site]:
     found: list[Site] = []
     for url in urls:
         norm = normalize_site_url(url)
-        site = session.scalar(select(Site).where(Site.url == norm))
+        site = find_site(session, norm)
         if site is None:
             raise NotFound(f"no site {norm!r}: register it first with `saring keys create --site {norm}`",
                            field="site")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import false, select, true
 from sqlalchemy.orm import Session
 
-from service.accounts.sites import normalize_site_url
+from service.accounts.sites import find_site
 from service.errors import Forbidden, NotFound
 from service.store.tables import Comment, Site, User
 from service.validation import parse_int
@@ -69,7 +69,7 @@ def resolve_site(session: Session, actor: Actor, value: str | int | None) -> Sit
     if text.isascii() and text.isdigit():
         site = session.get(Site, parse_int(text, "site"))
     else:
-        site = session.scalar(select(Site).where(Site.url == normalize_site_url(text)))
+        site = find_site(session, text)
     if site is None:
         raise NotFound(f"no site {text!r}", field="site")
     if not actor.can_moderate(site.id):
