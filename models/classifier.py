@@ -15,6 +15,9 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 
 from models.comment import to_frame
 from models.features import CommentSignals, MetaTokens, QuantileClipScaler
+from models.lang import comment_lang
+from models.lexicon import LexiconSignals, describe
+from models.thresholds import resolve_thresholds
 from models.normalize import extract_links, find_spaced_runs, normalize_text
 
 __all__ = ["MAX_REASONS", "NO_SIGNALS", "Scored", "SpamClassifier"]
@@ -113,9 +116,10 @@ class SpamClassifier:
 
     @property
     def thresholds(self) -> dict[str, float]:
-        """``{"hold": float, "reject": float}`` from the metadata (0.5/0.9 if absent)."""
-        th = self.metadata.get("thresholds") or {}
-        return {"hold": float(th.get("hold", 0.5)), "reject": float(th.get("reject", 0.9))}
+        """The pooled ``{"hold": float, "reject": float}`` (:data:`models.thresholds.FALLBACK` if absent);
+        per-language ones: :func:`models.thresholds.resolve_thresholds`."""
+        hold, reject = resolve_thresholds(self.metadata, "")
+        return {"hold": hold, "reject": reject}
 
     # ------------------------------------------------------------------ scoring
 
@@ -164,8 +168,12 @@ class SpamClassifier:
             return np.zeros(0)
         return self._proba(self._features(frame))
 
-    def score(self, records: Iterable[Mapping[str, Any]] | pd.DataFrame) -> list[Scored]:
+    def score(self, records: Iterable[Mapping[str, Any]] | pd.DataFrame, hold: float | None = None) -> list[Scored]:
         """Score comment records (mappings with the keys of ``FEATURE_COLUMNS``).
+
+        Reasons are spam-ward when the score reaches the hold threshold that decides the
+        comment: ``hold`` when given (a site's override), else the model's for the record's
+        language (:func:`models.thresholds.resolve_thresholds`).
 
         Returns:
             One :class:`Scored` per record, in order.
@@ -176,16 +184,18 @@ class SpamClassifier:
         X = self._features(frame)
         scores = self._proba(X)
         explainer = self._get_explainer()
-        hold = self.thresholds["hold"]
         out = []
         for i, score in enumerate(scores):
-            reasons = explainer.reasons(X[i], frame.iloc[i], spam=bool(score >= hold))
+            rec = frame.iloc[i]
+            h = hold if hold is not None else resolve_thresholds(
+                self.metadata, comment_lang(str(rec["lang"]), str(rec["content"])))[0]
+            reasons = explainer.reasons(X[i], rec, spam=bool(score >= h))
             out.append(Scored(float(score), reasons))
         return out
 
-    def score_one(self, record: Mapping[str, Any]) -> Scored:
+    def score_one(self, record: Mapping[str, Any], hold: float | None = None) -> Scored:
         """Score one comment record; see :meth:`score`."""
-        return self.score([record])[0]
+        return self.score([record], hold=hold)[0]
 
     def _get_explainer(self) -> "_Explainer":
         if self._explainer is None:
@@ -193,7 +203,7 @@ class SpamClassifier:
         return self._explainer
 
 
-_RECORD_TRANSFORMERS = (CommentSignals, MetaTokens)
+_RECORD_TRANSFORMERS = (CommentSignals, MetaTokens, LexiconSignals)
 
 
 def _fast_transform(trans: Any, X: Any) -> Any:
@@ -282,6 +292,8 @@ class _Explainer:
                 units[("signal", rest)] += c
             elif block == "metatok":
                 units[("metatok", rest)] += c
+            elif block == "lexicon":
+                units[("lexicon", rest)] += c
         if char_parts and self.char_analyzer is not None:
             self._share_char_ngrams(char_parts, record, units)
         for key in _NOT_REASONS:
@@ -382,6 +394,8 @@ class _Explainer:
             if term in ("n_links", "has_shortener"):
                 return self._link_sentence(content, shortener=term == "has_shortener")
             return _SIGNAL_SENTENCES.get(term, "")
+        if kind == "lexicon":
+            return describe(term, {"content": content}) if spam else ""
         if kind == "metatok":
             if not spam:
                 return ""
