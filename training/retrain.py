@@ -325,6 +325,35 @@ def gate(candidate: dict[str, Any], current: dict[str, Any], split: str, toleran
     return checks
 
 
+def operating_point_checks(candidate: Any, comparator: Any, frame: pd.DataFrame, y: np.ndarray,
+                           s_candidate: np.ndarray, s_comparator: np.ndarray, split: str,
+                           tolerances: Tolerances) -> list[dict[str, Any]]:
+    """:func:`gate` at every operating point the candidate will serve (each language's hold and
+    reject, on that language's rows; the pooled pair on the rows of all other languages), each
+    model at its own thresholds for that language (:func:`models.thresholds.resolve_thresholds`)."""
+    from models.lang import comment_lang
+    from models.thresholds import operating_points, resolve_thresholds
+
+    if not len(frame):
+        return []
+    langs = np.asarray([comment_lang(str(d), str(t)) for d, t in
+                        zip(frame.get("lang", pd.Series([""] * len(frame))), frame["content"])])
+    points = operating_points(candidate.metadata)
+    served = [k for k in points if k != "pooled"]
+    checks: list[dict[str, Any]] = []
+    for name in points:
+        mask = ~np.isin(langs, served) if name == "pooled" else langs == name
+        if not mask.any() or (y[mask] == 0).sum() == 0:
+            continue
+        lang = "" if name == "pooled" else name
+        blocks = []
+        for model, scores in ((candidate, s_candidate), (comparator, s_comparator)):
+            hold, reject = resolve_thresholds(model.metadata, lang)
+            blocks.append(evaluate_scores(y[mask], scores[mask], {"hold": hold, "reject": reject})["overall"])
+        checks += gate(blocks[0], blocks[1], f"{split} [{name}]", tolerances)
+    return checks
+
+
 # --------------------------------------------------------------------------- runs and progress
 
 
@@ -719,12 +748,17 @@ def _retrain(db: Database, registry: ModelRegistry | None, options: RetrainOptio
                      "the current recipe on base-train, so it is its own reference (nothing to compare)")
     else:
         checks += gate(ev_base["candidate"]["overall"], ev_base[base_comparator]["overall"], "base_eval", tol)
+        comparator_model = {"reference": reference, "current": current}[base_comparator]
+        checks += operating_point_checks(candidate, comparator_model, base_eval, y_eval, scores_eval["candidate"],
+                                         scores_eval[base_comparator], "base_eval", tol)
         if base_comparator == "reference":
             notes.append("the current model was trained on the evaluation split; on it the candidate is compared "
                          "with the current recipe refitted on base-train (reference)")
     fb_gated = len(fb_newest) >= options.min_feedback_test and _both_classes(y_fb)
     if fb_gated:
         checks += gate(ev_fb["candidate"]["overall"], ev_fb["current"]["overall"], "feedback_newest", tol)
+        checks += operating_point_checks(candidate, current, fb_newest, y_fb, scores_fb["candidate"],
+                                         scores_fb["current"], "feedback_newest", tol)
     else:
         notes.append(f"newest feedback not gated: {len(fb_newest)} comments ({int(y_fb.sum())} spam); the gate needs "
                      f"at least {options.min_feedback_test} with both ham and spam")
