@@ -111,8 +111,9 @@ def render_model_card(m: dict[str, Any], experiments: Path | None = None) -> str
       "essay writing, replica goods, work from home, fake recovery, VPN/free movies, calls to action, brand tokens "
       "such as ALEXIS17 / PSTOTO99). Author fields (name, URL, e-mail local part) feed the *same* lexicon, brand and "
       "shortener columns as the content — the public rows have no author URLs, so separate author weights could not "
-      "be learned. Rows are weighted so that each data set counts about the square root of its size "
-      f"(weighting `{m.get('weighting', 'sqrt')}`).\n")
+      "be learned. " + ("Rows are not weighted: source-balanced weights (sqrt and equal per data set) lowered "
+      "the out-of-source figures (comparison below)." if m.get("weighting", "none") == "none" else
+      f"Rows are weighted by data set (`{m.get('weighting')}`).") + "\n")
     a("## Thresholds served (`models/thresholds.py: resolve_thresholds`)\n")
     a(f"Chosen on **out-of-source** scores: {m['protocol']['thresholds']}. Language of a row or comment: "
       f"{m['protocol']['lang']}. A site's own thresholds override these.\n")

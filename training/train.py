@@ -59,7 +59,7 @@ N_FOLDS = 5
 #: Folds fitted at once (the dev machine has 2 cores).
 N_JOBS = 2
 #: The recipe shipped (see :data:`training.recipe.RECIPES`).
-RECIPE = "svm_lex_sqrt"
+RECIPE = "svm_lex"
 #: Recipes re-compared out of source with ``--compare``.
 COMPARE = ["old", "svm_lex", "svm_lex_sqrt"]
 #: Data sets trained on (all of them were measured with and without; see the model card).
@@ -248,6 +248,7 @@ def run_training(data_dir: Path | str | None, out_dir: Path | str, progress: boo
         "trained_at": trained_at,
         "quick": quick,
         "chosen": RECIPE,
+        "weighting": weighting,
         "protocol": {
             "oos": f"{len(oos_folds)} folds of whole groups (data set / unit), units of one data set in different "
                    "folds; each group scored by a model trained on the other folds",
