@@ -6,7 +6,12 @@ Baseline, measured in the same run on the same comments: the textbook pipeline
 ``TfidfVectorizer(word 1-2 grams) + LogisticRegression`` fitted here on the sample, scoring one
 comment at a time through ``predict_proba`` without normalisation, metadata or reasons.
 
-    .venv/bin/python benchmarks/classify_latency.py [--n 2000] [--batch 256]
+    .venv/bin/python benchmarks/classify_latency.py [--n 2000] [--batch 256] [--compare DIR ...]
+
+``--compare DIR`` (repeatable) also loads the model in DIR (e.g. the previous model, extracted with
+``git show main:models/default/model.skops``) and times both models' ``score_one`` on the same
+comments in the same run, alternating model by model for every comment, with the normalisation,
+signal, lexicon and language caches emptied before each call (every served comment is new).
 """
 from __future__ import annotations
 
@@ -55,7 +60,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--batch", type=int, default=256)
+    ap.add_argument("--compare", action="append", default=[], type=Path, help="another model folder to time")
     args = ap.parse_args()
+    if args.compare:
+        compare(args)
+        return
 
     t0 = time.perf_counter()
     clf = load_default()
@@ -92,6 +101,34 @@ def main() -> None:
     print(f"batch of {args.batch}: {len(comments) / batch_s:,.0f} comments/s "
           f"({batch_s / len(comments) * 1000:.3f} ms per comment); "
           f"single-call throughput {1000 / statistics.mean(single):,.0f} comments/s")
+
+
+def _clear_caches() -> None:
+    from models import caches
+
+    caches.clear_all()
+
+
+def compare(args: argparse.Namespace) -> None:
+    models = {"default": load_default()}
+    for d in args.compare:
+        models[str(d)] = load_default(d)
+    comments = sample_comments(args.n)
+    times: dict[str, list[float]] = {k: [] for k in models}
+    for c in comments[:20]:
+        for clf in models.values():
+            clf.score_one(c)
+    for i, c in enumerate(comments):
+        order = list(models.items()) if i % 2 == 0 else list(reversed(models.items()))
+        for name, clf in order:
+            _clear_caches()
+            t = time.perf_counter()
+            clf.score_one(c)
+            times[name].append((time.perf_counter() - t) * 1000)
+    for name, clf in models.items():
+        ts = times[name]
+        print(f"{name:<28} {clf.version:<24} score_one with reasons, cold caches: p50 {pct(ts, 50):.2f} ms  "
+              f"p99 {pct(ts, 99):.2f} ms  mean {statistics.mean(ts):.2f} ms  (n={len(ts)})")
 
 
 if __name__ == "__main__":

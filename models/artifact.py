@@ -49,6 +49,7 @@ ALLOWED_TYPES: frozenset[str] = frozenset(
         "models.features.MetaTokens",
         "models.features.QuantileClipScaler",
         "models.features.TextNormalizer",
+        "models.lexicon.LexiconSignals",
         "sklearn.calibration._CalibratedClassifier",
         "sklearn.calibration._SigmoidCalibration",
         "sklearn.isotonic.IsotonicRegression",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,57 +12,13 @@ import scipy.sparse as sp
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from models.comment import to_frame
+from models.explain import MAX_REASONS, NO_SIGNALS, Explainer
 from models.features import CommentSignals, MetaTokens, QuantileClipScaler
-from models.text import extract_links, find_spaced_runs, normalize_text
+from models.lang import comment_lang
+from models.lexicon import LexiconSignals
+from models.thresholds import resolve_thresholds
 
 __all__ = ["MAX_REASONS", "NO_SIGNALS", "Scored", "SpamClassifier"]
-
-#: At most this many reasons per comment.
-MAX_REASONS = 5
-#: The reason given for a ham comment with no ham- or spam-leaning feature to show.
-NO_SIGNALS = "No spam signals found"
-
-_GAMBLING_RE = re.compile(
-    r"(slot|gacor|togel|toto|judi|judol|maxwin|jackpot|scatter|freebet|freechip|casino|"
-    r"kasino|poker|taruhan|bandar|rungkad|zeus|olympus|mahjong|pragmatic|depo|deposit|"
-    r"withdraw|\bwd\b|\bjp\b|4d\b|\brtp\b|betting|\bbet\b|\bspin\b|cuan|bocoran|sgp|"
-    r"wisdomtoto|menang)",
-)
-_MARKERS = {"urlx", "urlshort", "phonex", "emailx"}
-
-# Units that act as a per-data-set intercept rather than a reason a person can use:
-# the constant "no comment_type" token and the length of the message.
-_NOT_REASONS = (("metatok", "ctype_none"), ("signal", "log_length"))
-# Words too common to show a person as a reason (English and Indonesian).
-_STOPWORDS = frozenset(
-    """a an the and or of to in on at is are was be it its this that i me my you your we
-    he she they for with as by from not no so do if but all can have has just
-    di ke dan yang ini itu ya ga gak nya aja juga ada dari untuk dengan dalam saya aku
-    kamu kita kami dia mereka tidak bukan sudah udah lagi pada atau jadi kalau kok sih
-    deh dong kan mau bisa our does did also only well too far before after should
-    would could there there's think then than very much more some any one about what
-    when how who which here out up""".split()
-)
-_PUNCT_STRIP = "\"'.,;:!?()[]{}<>*#~`“”‘’…-_/\\|"
-
-_SIGNAL_SENTENCES: dict[str, str] = {
-    "n_links": "Contains links",
-    "has_shortener": "Link through a URL shortener",
-    "lookalike_share": "Look-alike Unicode letters",
-    "non_ascii_share": "Many emoji or special symbols",
-    "spaced_runs": "Spaced-out letters",
-    "digit_ratio": "Many digits",
-    "upper_ratio": "Mostly capital letters",
-    "has_phone": "Contains a phone number",
-    "author_lookalike_share": "Look-alike Unicode letters in the author name",
-    "author_has_url": "Author gives a website",
-    "author_url_mismatch": "Author website differs from the site",
-}
-_HAM_SIGNAL_SENTENCES: dict[str, str] = {
-    "upper_ratio": "Ordinary use of capital letters",
-    "non_ascii_share": "Ordinary characters",
-    "digit_ratio": "Few digits",
-}
 
 
 @dataclass(frozen=True)
@@ -106,16 +60,17 @@ class SpamClassifier:
         self.sha256 = sha256
         #: the artifact bytes this classifier was loaded from (``b""`` when built in memory)
         self.blob: bytes = b""
-        self._explainer: _Explainer | None = None
+        self._explainer: Explainer | None = None
 
     def __repr__(self) -> str:
         return f"SpamClassifier(version={self.version!r})"
 
     @property
     def thresholds(self) -> dict[str, float]:
-        """``{"hold": float, "reject": float}`` from the metadata (0.5/0.9 if absent)."""
-        th = self.metadata.get("thresholds") or {}
-        return {"hold": float(th.get("hold", 0.5)), "reject": float(th.get("reject", 0.9))}
+        """The pooled ``{"hold": float, "reject": float}`` (:data:`models.thresholds.FALLBACK` if absent);
+        per-language ones: :func:`models.thresholds.resolve_thresholds`."""
+        hold, reject = resolve_thresholds(self.metadata, "")
+        return {"hold": hold, "reject": reject}
 
     # ------------------------------------------------------------------ scoring
 
@@ -164,8 +119,12 @@ class SpamClassifier:
             return np.zeros(0)
         return self._proba(self._features(frame))
 
-    def score(self, records: Iterable[Mapping[str, Any]] | pd.DataFrame) -> list[Scored]:
+    def score(self, records: Iterable[Mapping[str, Any]] | pd.DataFrame, hold: float | None = None) -> list[Scored]:
         """Score comment records (mappings with the keys of ``FEATURE_COLUMNS``).
+
+        Reasons are spam-ward when the score reaches the hold threshold that decides the
+        comment: ``hold`` when given (a site's override), else the model's for the record's
+        language (:func:`models.thresholds.resolve_thresholds`).
 
         Returns:
             One :class:`Scored` per record, in order.
@@ -176,24 +135,26 @@ class SpamClassifier:
         X = self._features(frame)
         scores = self._proba(X)
         explainer = self._get_explainer()
-        hold = self.thresholds["hold"]
         out = []
         for i, score in enumerate(scores):
-            reasons = explainer.reasons(X[i], frame.iloc[i], spam=bool(score >= hold))
+            rec = frame.iloc[i]
+            h = hold if hold is not None else resolve_thresholds(
+                self.metadata, comment_lang(str(rec["lang"]), str(rec["content"])))[0]
+            reasons = explainer.reasons(X[i], rec, spam=bool(score >= h))
             out.append(Scored(float(score), reasons))
         return out
 
-    def score_one(self, record: Mapping[str, Any]) -> Scored:
+    def score_one(self, record: Mapping[str, Any], hold: float | None = None) -> Scored:
         """Score one comment record; see :meth:`score`."""
-        return self.score([record])[0]
+        return self.score([record], hold=hold)[0]
 
-    def _get_explainer(self) -> "_Explainer":
+    def _get_explainer(self) -> "Explainer":
         if self._explainer is None:
-            self._explainer = _Explainer(self.pipeline)
+            self._explainer = Explainer(self.pipeline)
         return self._explainer
 
 
-_RECORD_TRANSFORMERS = (CommentSignals, MetaTokens)
+_RECORD_TRANSFORMERS = (CommentSignals, MetaTokens, LexiconSignals)
 
 
 def _fast_transform(trans: Any, X: Any) -> Any:
@@ -215,184 +176,3 @@ def _fast_transform(trans: Any, X: Any) -> Any:
     if isinstance(trans, QuantileClipScaler):
         return np.clip(np.asarray(X, dtype=np.float64) / trans.scale_, -trans.clip, trans.clip)
     return trans.transform(X)
-
-
-class _Explainer:
-    """Turns a linear model's per-feature contributions into sentences.
-
-    Contribution of feature ``j`` for one comment = ``x_j * w_j`` where ``w`` is the
-    linear model's weight vector (LogisticRegression/LinearSVC ``coef_``; ComplementNB:
-    difference of the class log-probabilities), oriented so that positive = spam-ward
-    (the sigmoid calibration is monotone). Character n-gram contributions are shared out
-    to the words of the normalised text they occur in, word unigrams join their word, so
-    a reason names a word or phrase of *this* comment.
-    """
-
-    def __init__(self, pipeline: Pipeline) -> None:
-        ct = pipeline.named_steps["features"]
-        clf = pipeline.named_steps["clf"]
-        names = ct.get_feature_names_out()
-        self.names: list[str] = [str(n) for n in names]
-        weights = []
-        for cc in clf.calibrated_classifiers_:
-            est = cc.estimator
-            if hasattr(est, "coef_"):
-                w = np.asarray(est.coef_, dtype=np.float64).ravel()
-            else:  # ComplementNB
-                flp = np.asarray(est.feature_log_prob_, dtype=np.float64)
-                w = flp[1] - flp[0]
-            sign = 1.0
-            cal = cc.calibrators[0]
-            if hasattr(cal, "a_") and cal.a_ > 0:  # sigmoid: p = 1 / (1 + exp(a f + b))
-                sign = -1.0
-            weights.append(sign * w)
-        self.w = np.mean(weights, axis=0)
-        self.char_analyzer = None
-        for name, trans, _ in ct.transformers_:
-            if name == "text":
-                union = trans.named_steps["tfidf"]
-                for sub_name, sub in union.transformer_list:
-                    if sub_name == "char":
-                        self.char_analyzer = sub.build_analyzer()
-
-    def reasons(self, row: sp.csr_matrix, record: pd.Series, spam: bool) -> list[str]:
-        """Up to :data:`MAX_REASONS` sentences for one comment.
-
-        Args:
-            row: the comment's feature row, shape ``(1, n_features)``.
-            record: the comment record (``content`` is used to name words, runs, links).
-            spam: explain spam-ward (top positive) or ham-ward (top negative) features.
-        """
-        idx = row.indices
-        contrib = row.data.astype(np.float64) * self.w[idx]
-        units: dict[tuple[str, str], float] = defaultdict(float)
-        char_parts: dict[str, float] = {}
-        for j, c in zip(idx, contrib):
-            name = self.names[j]
-            block, _, rest = name.partition("__")
-            if block == "text":
-                kind, _, term = rest.partition("__")
-                if kind == "char":
-                    char_parts[term] = char_parts.get(term, 0.0) + c
-                elif " " in term:
-                    units[("phrase", term)] += c
-                else:
-                    units[("word", term)] += c
-            elif block == "meta":
-                units[("signal", rest)] += c
-            elif block == "metatok":
-                units[("metatok", rest)] += c
-        if char_parts and self.char_analyzer is not None:
-            self._share_char_ngrams(char_parts, record, units)
-        for key in _NOT_REASONS:
-            units.pop(key, None)
-        return self._sentences(units, record, spam)
-
-    def _share_char_ngrams(
-        self, char_parts: dict[str, float], record: pd.Series, units: dict[tuple[str, str], float]
-    ) -> None:
-        words = normalize_text(str(record.get("content", ""))).split()
-        assert self.char_analyzer is not None
-        per_word = {w: Counter(self.char_analyzer(w)) for w in set(words)}
-        word_count = Counter(words)
-        totals: dict[str, int] = defaultdict(int)
-        for w, grams in per_word.items():
-            for g, k in grams.items():
-                if g in char_parts:
-                    totals[g] += k * word_count[w]
-        for w, grams in per_word.items():
-            share = 0.0
-            for g, k in grams.items():
-                if g in char_parts and totals[g]:
-                    share += char_parts[g] * k * word_count[w] / totals[g]
-            if share:
-                units[("word", w.strip(_PUNCT_STRIP) or w)] += share
-
-    def _sentences(self, units: dict[tuple[str, str], float], record: pd.Series, spam: bool) -> list[str]:
-        content = str(record.get("content", ""))
-        ranked = sorted(units.items(), key=lambda kv: kv[1], reverse=spam)
-        out: list[str] = []
-        used_words: set[str] = set()
-        if spam:
-            top = ranked[0][1] if ranked else 0.0
-            floor = max(0.05, 0.08 * top)
-        else:
-            top = -ranked[0][1] if ranked else 0.0
-            floor = max(0.05, 0.08 * top)
-        for (kind, term), c in ranked:
-            strength = c if spam else -c
-            if strength < floor:
-                break
-            sentence = self._sentence(kind, term, content, spam, used_words)
-            if sentence and sentence not in out:
-                out.append(sentence)
-                if kind == "phrase":
-                    used_words.update(term.split())
-            if len(out) >= MAX_REASONS:
-                break
-        if not out:
-            out = ["No clear spam or ham signal"] if spam else [NO_SIGNALS]
-        return out
-
-    @staticmethod
-    def _link_sentence(content: str, shortener: bool) -> str:
-        links = extract_links(content)
-        doms = [link.domain for link in links if link.shortener]
-        if shortener or (doms and len(doms) == len(links)):
-            return f"Link through URL shortener {doms[0]}" if doms else "Link through a URL shortener"
-        if len(links) == 1:
-            return f"Link to {links[0].domain}"
-        return f"Contains {len(links)} links" if links else "Contains links"
-
-    def _sentence(self, kind: str, term: str, content: str, spam: bool, used_words: set[str]) -> str:
-        if kind in ("word", "phrase"):
-            if term in _MARKERS or term.startswith(("urldom_", "maildom_")):
-                if not spam:
-                    return ""
-                if term == "urlshort":
-                    return self._link_sentence(content, shortener=True)
-                if term == "phonex":
-                    return "Contains a phone number"
-                if term == "emailx" or term.startswith("maildom_"):
-                    return "Contains an e-mail address"
-                return self._link_sentence(content, shortener=False)
-            if kind == "word" and term in used_words:
-                return ""
-            if all(t in _STOPWORDS for t in term.split()):
-                return ""
-            if any(t in _MARKERS or t.startswith(("urldom_", "maildom_")) for t in term.split()):
-                return self._link_sentence(content, shortener="urlshort" in term) if spam else ""
-            if len(term) < 2 or term.isdigit():
-                return ""
-            if spam:
-                if _GAMBLING_RE.search(term):
-                    return f'Gambling term "{term}"'
-                return f'Spam-typical wording "{term}"'
-            return f'Ordinary wording "{term}"'
-        if kind == "signal":
-            if not spam:
-                return _HAM_SIGNAL_SENTENCES.get(term, "")
-            if term == "spaced_runs":
-                runs = find_spaced_runs(content)
-                if runs:
-                    run = re.sub(r"\s+", " ", runs[0]).strip()
-                    if len(run) > 24:
-                        run = run[:23] + "…"
-                    return f'Spaced-out letters "{run}"'
-            if term in ("n_links", "has_shortener"):
-                return self._link_sentence(content, shortener=term == "has_shortener")
-            return _SIGNAL_SENTENCES.get(term, "")
-        if kind == "metatok":
-            if not spam:
-                return ""
-            if term == "linkshort":
-                return self._link_sentence(content, shortener=True)
-            if term.startswith("linkdom_"):
-                return self._link_sentence(content, shortener=False)
-            if term.startswith("authdom_"):
-                return "Author website " + term[len("authdom_") :].replace("_", ".")
-            if term.startswith("maildom_"):
-                return "Author e-mail domain " + term[len("maildom_") :].replace("_", ".")
-            if term.startswith("ctype_") and term != "ctype_none":
-                return "Comment type " + term[len("ctype_") :]
-        return ""

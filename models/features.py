@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 
-def _column(X: Any, name: str) -> list[str]:
+def column_of(X: Any, name: str) -> list[str]:
     """Column ``name`` of a DataFrame/mapping as a list of str ("" when absent)."""
     if isinstance(X, pd.DataFrame):
         if name not in X.columns:
@@ -52,7 +52,7 @@ def _texts(X: Any) -> list[str]:
     """1-D text input (Series, list, 1-D array, or a frame with ``content``) as strings."""
     if isinstance(X, pd.DataFrame):
         if "content" in X.columns:
-            return _column(X, "content")
+            return column_of(X, "content")
         if X.shape[1] == 1:
             X = X.iloc[:, 0]
         else:
@@ -62,7 +62,7 @@ def _texts(X: Any) -> list[str]:
     return ["" if v is None or (isinstance(v, float) and v != v) else str(v) for v in X]
 
 
-class _StringInputMixin:
+class StringInputMixin:
     """scikit-learn tags of a stateless transformer that takes a column of strings (or records),
     not a 2-D numeric array."""
 
@@ -74,7 +74,7 @@ class _StringInputMixin:
         return tags
 
 
-class TextNormalizer(_StringInputMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class TextNormalizer(StringInputMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Normalise comment texts with :func:`models.text.normalize_text`.
 
     Stateless. Input: 1-D sequence of ``n`` strings. Output: ``numpy`` object array of
@@ -158,7 +158,7 @@ def _signals_row(text: str, author: str, author_url: str, permalink: str) -> tup
     )
 
 
-class CommentSignals(_StringInputMixin, TransformerMixin, BaseEstimator):
+class CommentSignals(StringInputMixin, TransformerMixin, BaseEstimator):
     """Numeric metadata signals of comment records (stateless).
 
     Input: comment frame (``content``, ``author``, ``author_url`` ...). Output: float
@@ -188,10 +188,10 @@ class CommentSignals(_StringInputMixin, TransformerMixin, BaseEstimator):
     def transform(self, X: pd.DataFrame) -> np.ndarray:
         """Signals, shape ``(n, 12)``, float64."""
         check_is_fitted(self, "n_features_in_")
-        contents = _column(X, "content")
-        authors = _column(X, "author")
-        author_urls = _column(X, "author_url")
-        permalinks = _column(X, "permalink")
+        contents = column_of(X, "content")
+        authors = column_of(X, "author")
+        author_urls = column_of(X, "author_url")
+        permalinks = column_of(X, "permalink")
         out = np.zeros((len(contents), len(SIGNAL_NAMES)), dtype=np.float64)
         for i, (text, author, aurl, perma) in enumerate(zip(contents, authors, author_urls, permalinks)):
             out[i] = self._row(text, author, aurl, perma)
@@ -208,7 +208,7 @@ class CommentSignals(_StringInputMixin, TransformerMixin, BaseEstimator):
 
 
 
-class MetaTokens(_StringInputMixin, TransformerMixin, BaseEstimator):
+class MetaTokens(StringInputMixin, TransformerMixin, BaseEstimator):
     """Categorical metadata of comment records as one token string per row (stateless).
 
     Input: comment frame. Output: object array of shape ``(n,)``; each string holds
@@ -232,7 +232,7 @@ class MetaTokens(_StringInputMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self, "n_features_in_")
         out = []
         for text, ctype, aurl, email in zip(
-            _column(X, "content"), _column(X, "comment_type"), _column(X, "author_url"), _column(X, "author_email")
+            column_of(X, "content"), column_of(X, "comment_type"), column_of(X, "author_url"), column_of(X, "author_email")
         ):
             # "meta" on every row keeps the vocabulary non-empty; no token for an empty type, so a
             # typed comment does not look unusual to a model trained on untyped rows

@@ -7,7 +7,8 @@ fitted pipeline serialises with skops' trusted-type loading)::
     ├─ features: ColumnTransformer
     │   ├─ text: Pipeline(TextNormalizer → FeatureUnion(word TF-IDF [, char_wb TF-IDF]))  on "content"
     │   ├─ meta: Pipeline(CommentSignals → QuantileClipScaler)                          on record columns
-    │   └─ metatok: Pipeline(MetaTokens → CountVectorizer(binary))                       on record columns
+    │   ├─ metatok: Pipeline(MetaTokens → CountVectorizer(binary))                       on record columns
+    │   └─ lexicon: LexiconSignals (spam-category terms, brand tokens, author fields)    on record columns
     └─ clf: CalibratedClassifierCV(LogisticRegression | LinearSVC | ComplementNB, sigmoid)
 
 TF-IDF with sublinear term frequency (Salton & Buckley 1988, "Term-weighting approaches
@@ -30,6 +31,7 @@ from sklearn.naive_bayes import ComplementNB
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
+from models.lexicon import LexiconSignals
 from models.features import (
     CommentSignals,
     CompactCountVectorizer,
@@ -57,10 +59,12 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "calibration": "sigmoid",
     "calibration_cv": 3,
     "random_state": 0,
+    "use_lexicon": False,
 }
 
 _SIGNAL_COLUMNS = ["content", "author", "author_url", "permalink"]
 _META_TOKEN_COLUMNS = ["content", "comment_type", "author_url", "author_email"]
+_LEXICON_COLUMNS = ["content", "author", "author_url", "author_email"]
 
 
 def _classifier(name: str, C: float, class_weight: Any, random_state: int):  # type: ignore[no-untyped-def]
@@ -97,6 +101,8 @@ def build_pipeline(**params: Any) -> Pipeline:
         calibration: ``"sigmoid"`` (Platt) or ``"isotonic"``.
         calibration_cv: folds of the internal calibration split.
         random_state: seed for the calibration split and the solvers.
+        use_lexicon: include :class:`models.lexicon.LexiconSignals` (spam-category lexicon,
+            brand tokens, calls to action, author-field signals).
 
     Returns:
         An unfitted :class:`sklearn.pipeline.Pipeline` with steps ``features`` and ``clf``.
@@ -148,6 +154,8 @@ def build_pipeline(**params: Any) -> Pipeline:
                 _META_TOKEN_COLUMNS,
             )
         )
+    if p["use_lexicon"]:
+        transformers.append(("lexicon", LexiconSignals(), _LEXICON_COLUMNS))
     features = ColumnTransformer(transformers, sparse_threshold=1.0)
     base = _classifier(p["classifier"], float(p["C"]), p["class_weight"], int(p["random_state"]))
     clf = CalibratedClassifierCV(

@@ -13,7 +13,7 @@ from models.comment import to_frame
 from models.pipeline import build_pipeline
 from training.evaluate import choose_thresholds, evaluate_scores
 from training.progress import Bar
-from training.train import _QUICK_PARAMS, RANDOM_STATE
+from training.train import QUICK_PARAMS, RANDOM_STATE
 
 if TYPE_CHECKING:
     from training.retrain import RetrainOptions
@@ -26,7 +26,7 @@ def recipe(current: SpamClassifier, options: "RetrainOptions") -> dict[str, Any]
 
     params = {k: v for k, v in (current.metadata.get("params") or {}).items() if k in DEFAULT_PARAMS}
     if options.quick:
-        params.update(_QUICK_PARAMS)
+        params.update(QUICK_PARAMS)
     params.update(options.params)
     return params
 

@@ -51,7 +51,7 @@ class DataMissingError(FileNotFoundError):
     """A data set folder or file is missing; the message names the path and the fix."""
 
 
-def _need(path: Path) -> Path:
+def need_path(path: Path) -> Path:
     if not path.exists():
         raise DataMissingError(
             f"data set file not found: {path} — set SARING_DATA_DIR (or pass --data-dir) "
@@ -60,7 +60,7 @@ def _need(path: Path) -> Path:
     return path
 
 
-def _frame(rows: pd.DataFrame, dataset: str, lang: str) -> pd.DataFrame:
+def labelled_frame(rows: pd.DataFrame, dataset: str, lang: str) -> pd.DataFrame:
     frame = to_frame(rows.to_dict("records"))
     frame["lang"] = lang
     frame["label"] = rows["label"].astype(int).to_numpy()
@@ -71,7 +71,7 @@ def _frame(rows: pd.DataFrame, dataset: str, lang: str) -> pd.DataFrame:
 def _load_youtube(root: Path) -> pd.DataFrame:
     """YouTube Spam Collection v.1 subset (Alberto, Lochter & Almeida, ICMLA 2015):
     five CSVs, ``CONTENT`` (HTML is handled by normalisation), ``AUTHOR``, ``CLASS``."""
-    folder = _need(root / "youtube_spam_collection")
+    folder = need_path(root / "youtube_spam_collection")
     files = sorted(folder.glob("Youtube0*.csv"))
     if not files:
         raise DataMissingError(f"no Youtube0*.csv files in {folder}")
@@ -81,13 +81,13 @@ def _load_youtube(root: Path) -> pd.DataFrame:
         parts.append(
             pd.DataFrame({"content": d["CONTENT"], "author": d["AUTHOR"], "label": d["CLASS"].astype(int)})
         )
-    return _frame(pd.concat(parts, ignore_index=True), "youtube_spam_collection", "en")
+    return labelled_frame(pd.concat(parts, ignore_index=True), "youtube_spam_collection", "en")
 
 
 def _load_sms(root: Path) -> pd.DataFrame:
     """SMS Spam Collection v.1 (Almeida, Gómez Hidalgo & Yamakami, DocEng 2011):
     ``label<TAB>text``, no quoting."""
-    path = _need(root / "sms_spam_collection" / "SMSSpamCollection")
+    path = need_path(root / "sms_spam_collection" / "SMSSpamCollection")
     rows = []
     with open(path, encoding="utf-8", newline="") as fh:
         for line in fh:
@@ -96,40 +96,40 @@ def _load_sms(root: Path) -> pd.DataFrame:
                 continue
             label, _, text = line.partition("\t")
             rows.append({"content": text, "label": 1 if label.strip() == "spam" else 0})
-    return _frame(pd.DataFrame(rows), "sms_spam_collection", "en")
+    return labelled_frame(pd.DataFrame(rows), "sms_spam_collection", "en")
 
 
 def _load_datacamp(root: Path) -> pd.DataFrame:
     """DataCamp tutorial comments: only the 608 hand-labelled rows (noisy labels)."""
-    path = _need(root / "datacamp_blog_comments" / "datacamp_comments_labeled.csv")
+    path = need_path(root / "datacamp_blog_comments" / "datacamp_comments_labeled.csv")
     with open(path, encoding="utf-8", newline="") as fh:
         rows = [
             {"content": r["comment"], "label": int(r["label"])}
             for r in csv.DictReader(fh)
             if (r.get("label") or "").strip() in {"0", "1"}
         ]
-    return _frame(pd.DataFrame(rows), "datacamp_blog_comments", "en")
+    return labelled_frame(pd.DataFrame(rows), "datacamp_blog_comments", "en")
 
 
 def _load_judol(root: Path) -> pd.DataFrame:
     """Indonesian judol YouTube comments (gbennnn/judol-comment-classification):
     ``comment_text``, ``author`` (@handle), ``label``."""
-    path = _need(root / "id_judol_youtube_comments" / "dataset_judol_labelled.csv")
+    path = need_path(root / "id_judol_youtube_comments" / "dataset_judol_labelled.csv")
     d = pd.read_csv(path, dtype=str, keep_default_na=False)
     d = d[d["label"].isin(["0", "1"])]
     rows = pd.DataFrame({"content": d["comment_text"], "author": d["author"], "label": d["label"].astype(int)})
-    return _frame(rows, "id_judol_youtube_comments", "id")
+    return labelled_frame(rows, "id_judol_youtube_comments", "id")
 
 
 def _load_id_sms(root: Path) -> pd.DataFrame:
     """Indonesian SMS spam (Wibisono): label 0 normal → ham; 1 fraud, 2 promo → spam."""
-    path = _need(root / "id_sms_spam" / "dataset_sms_spam_v1.csv")
+    path = need_path(root / "id_sms_spam" / "dataset_sms_spam_v1.csv")
     d = pd.read_csv(path, dtype=str, keep_default_na=False)
     rows = pd.DataFrame({"content": d["teks"], "label": (d["label"].astype(int) > 0).astype(int)})
-    return _frame(rows, "id_sms_spam", "id")
+    return labelled_frame(rows, "id_sms_spam", "id")
 
 
-_LOADERS = {
+LOADERS = {
     "youtube_spam_collection": _load_youtube,
     "sms_spam_collection": _load_sms,
     "datacamp_blog_comments": _load_datacamp,
@@ -138,7 +138,7 @@ _LOADERS = {
 }
 
 
-def _letters_key(norm: str) -> str:
+def letters_key(norm: str) -> str:
     return re.sub(r"[^a-z]+", "", norm)[:300]
 
 
@@ -157,7 +157,7 @@ def group_keys(frame: pd.DataFrame) -> pd.Series:
         A Series of ``int`` group ids aligned with ``frame.index``.
     """
     norm = frame["content"].map(normalize_text)
-    keys = [(_letters_key(n) or "#" + n) for n in norm]
+    keys = [(letters_key(n) or "#" + n) for n in norm]
     codes, _ = pd.factorize(pd.Series(keys, index=frame.index))
     return pd.Series(codes, index=frame.index, name="group")
 
@@ -226,7 +226,7 @@ def load_base_datasets(data_dir: Path | str | None = None) -> pd.DataFrame:
         raise DataMissingError(
             f"data sets not found at {root.resolve()}; set SARING_DATA_DIR or pass --data-dir"
         )
-    parts = [_LOADERS[name](root) for name in BASE_DATASETS]
+    parts = [LOADERS[name](root) for name in BASE_DATASETS]
     return pd.concat(parts, ignore_index=True)
 
 
@@ -248,12 +248,12 @@ def load_livechat_check(data_dir: Path | str | None = None) -> pd.DataFrame:
         DataMissingError: the CSV is missing.
     """
     root = Path(data_dir) if data_dir is not None else default_data_dir()
-    path = _need(root / "id_judol_tribunjogja_livechat" / "youtube_chat_jogja_clean.csv")
+    path = need_path(root / "id_judol_tribunjogja_livechat" / "youtube_chat_jogja_clean.csv")
     d = pd.read_csv(path, dtype=str, keep_default_na=False)
     rows = pd.DataFrame(
         {"content": d["message"], "author": d["author_name"], "label": d["label"].astype(int)}
     )
-    frame = _frame(rows, "id_judol_tribunjogja_livechat", "id")
+    frame = labelled_frame(rows, "id_judol_tribunjogja_livechat", "id")
     frame, _ = dedupe(frame)
     frame["check"] = [
         "known_mislabelled" if (LIVECHAT_KNOWN_MISLABELLED.search(t) and y == 0) else "as_labelled"

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from models.text import normalize_text
-from training.data import _letters_key, dedupe, load_base_datasets
+from training.data import letters_key, dedupe, load_base_datasets
 
 #: The pinned description of the evaluation split (version, digest, counts).
 PINNED_SPLIT_PATH = Path(__file__).resolve().parent / "eval_split.json"
@@ -43,10 +43,10 @@ class EvalSplit:
 EVAL_SPLIT = EvalSplit(version="base-eval-v1", salt="saring/base-eval/v1", percent=20)
 
 
-def _norm_and_keys(content: pd.Series) -> tuple[pd.Series, pd.Series]:
+def norm_and_keys(content: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Normalised text and near-duplicate key of each row (as :func:`training.data.group_keys`)."""
     norm = content.map(normalize_text).str.strip()
-    keys = norm.map(lambda n: _letters_key(n) or "#" + n)
+    keys = norm.map(lambda n: letters_key(n) or "#" + n)
     return norm, keys
 
 
@@ -71,7 +71,7 @@ def split_base(base: pd.DataFrame, split: EvalSplit = EVAL_SPLIT) -> tuple[pd.Da
         ``info`` has ``version``, ``salt``, ``percent``, ``rows``, ``spam``, ``digest`` (see
         :func:`_digest`) and ``per_dataset`` row counts of the evaluation split.
     """
-    norm, keys = _norm_and_keys(base["content"])
+    norm, keys = norm_and_keys(base["content"])
     work = base.assign(_norm=norm.to_numpy(), _key=keys.to_numpy())
     mask = work["_key"].map(split.member).to_numpy(dtype=bool)
     train, ev = work[~mask].reset_index(drop=True), work[mask].reset_index(drop=True)

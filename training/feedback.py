@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from training.evalsplit import _norm_and_keys, split_base
+from training.evalsplit import norm_and_keys, split_base
 
 #: ``dataset`` value of feedback rows.
 FEEDBACK_DATASET = "feedback"
@@ -28,7 +28,7 @@ def dedupe_feedback(feedback: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int
     Returns ``(frame with _norm and _key columns, stats)``; stats has ``labels``, ``kept``,
     ``duplicates`` and ``empty``.
     """
-    norm, keys = _norm_and_keys(feedback["content"])
+    norm, keys = norm_and_keys(feedback["content"])
     work = feedback.assign(_norm=norm.to_numpy(), _key=keys.to_numpy())
     empty = int((work["_norm"] == "").sum())
     work = work[work["_norm"] != ""]

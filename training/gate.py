@@ -4,6 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
+from models.lang import comment_lang
+from models.thresholds import operating_points, resolve_thresholds
+from training.evaluate import evaluate_scores
+
 
 @dataclass(frozen=True)
 class Tolerances:
@@ -78,3 +85,32 @@ def gate(candidate: dict[str, Any], current: dict[str, Any], split: str, toleran
 
 
 # --------------------------------------------------------------------------- runs and progress
+
+
+def operating_point_checks(candidate: Any, comparator: Any, frame: pd.DataFrame, y: np.ndarray,
+                           s_candidate: np.ndarray, s_comparator: np.ndarray, split: str,
+                           tolerances: Tolerances) -> list[dict[str, Any]]:
+    """:func:`gate` at every operating point the candidate will serve (each language's hold and
+    reject, on that language's rows; the pooled pair on the rows of all other languages), each
+    model at its own thresholds for that language (:func:`models.thresholds.resolve_thresholds`).
+
+    ``candidate``/``comparator`` are ``SpamClassifier`` s; ``frame`` the scored rows (``content``,
+    ``lang``), ``y`` their labels, ``s_*`` the two models' spam scores, shape ``(n,)``."""
+    if not len(frame):
+        return []
+    langs = np.asarray([comment_lang(str(d), str(t)) for d, t in
+                        zip(frame.get("lang", pd.Series([""] * len(frame))), frame["content"])])
+    points = operating_points(candidate.metadata)
+    served = [k for k in points if k != "pooled"]
+    checks: list[dict[str, Any]] = []
+    for name in points:
+        mask = ~np.isin(langs, served) if name == "pooled" else langs == name
+        if not mask.any() or (y[mask] == 0).sum() == 0:
+            continue
+        lang = "" if name == "pooled" else name
+        blocks = []
+        for model, scores in ((candidate, s_candidate), (comparator, s_comparator)):
+            hold, reject = resolve_thresholds(model.metadata, lang)
+            blocks.append(evaluate_scores(y[mask], scores[mask], {"hold": hold, "reject": reject})["overall"])
+        checks += gate(blocks[0], blocks[1], f"{split} [{name}]", tolerances)
+    return checks

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from training.gate import Tolerances
-from training.train import _QUICK_ROWS
+from training.train import QUICK_ROWS
 
 
 @dataclass
@@ -39,7 +39,7 @@ class RetrainOptions:
     force: bool = False
     dry_run: bool = False
     quick: bool = False
-    quick_rows: int = _QUICK_ROWS
+    quick_rows: int = QUICK_ROWS
     feedback_weight: float = 3.0
     test_fraction: float = 0.2
     min_feedback_test: int = 10

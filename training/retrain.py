@@ -42,13 +42,13 @@ from training.evalsplit import EVAL_SPLIT, EvalSplit, check_pinned, pin_split, s
 from training.evaluate import choose_thresholds_by_lang, evaluate_scores
 from training.candidate import as_classifier, both_classes, evaluation, fit_pipeline, oof_thresholds, recipe, spam_scores_of
 from training.feedback import FEEDBACK_DATASET, data_summary_of, dedupe_feedback, split_for_training, time_split
-from training.gate import Tolerances, gate
+from training.gate import Tolerances, gate, operating_point_checks
 from training.options import RetrainOptions, RetrainResult
 from training.paths import default_data_dir
 from training.ports import RetrainPorts, RunStatus
 from training.progress import Progress, final_progress
 from training.summary import format_summary
-from training.train import RANDOM_STATE, _sample, _summary_row
+from training.train import RANDOM_STATE, stratified_sample, summary_row
 
 __all__ = [
     "EVAL_SPLIT",
@@ -119,7 +119,7 @@ def _retrain(ports: RetrainPorts, options: RetrainOptions, run_id: int, run_dir:
         bar.update(1)
         base, dedupe_stats = dedupe(raw)
         if options.quick:
-            base = _sample(base, options.quick_rows, RANDOM_STATE)
+            base = stratified_sample(base, options.quick_rows, RANDOM_STATE)
         bar.update(1)
 
     with prog.stage("gather feedback", 2) as bar:
@@ -210,12 +210,17 @@ def _retrain(ports: RetrainPorts, options: RetrainOptions, run_id: int, run_dir:
                      "the current recipe on base-train, so it is its own reference (nothing to compare)")
     else:
         checks += gate(ev_base["candidate"]["overall"], ev_base[base_comparator]["overall"], "base_eval", tol)
+        comparator_model = {"reference": reference, "current": current}[base_comparator]
+        checks += operating_point_checks(candidate, comparator_model, base_eval, y_eval, scores_eval["candidate"],
+                                         scores_eval[base_comparator], "base_eval", tol)
         if base_comparator == "reference":
             notes.append("the current model was trained on the evaluation split; on it the candidate is compared "
                          "with the current recipe refitted on base-train (reference)")
     fb_gated = len(fb_newest) >= options.min_feedback_test and both_classes(y_fb)
     if fb_gated:
         checks += gate(ev_fb["candidate"]["overall"], ev_fb["current"]["overall"], "feedback_newest", tol)
+        checks += operating_point_checks(candidate, current, fb_newest, y_fb, scores_fb["candidate"],
+                                         scores_fb["current"], "feedback_newest", tol)
     else:
         notes.append(f"newest feedback not gated: {len(fb_newest)} comments ({int(y_fb.sum())} spam); the gate needs "
                      f"at least {options.min_feedback_test} with both ham and spam")
@@ -264,10 +269,10 @@ def _retrain(ports: RetrainPorts, options: RetrainOptions, run_id: int, run_dir:
                      "reference": reference.version if reference is not None else None},
         "thresholds": {name: th_ for name, th_ in th.items()},
         "figures": {
-            "base_eval": {name: _summary_row(ev["overall"]) for name, ev in ev_base.items()},
-            "base_eval_per_dataset": {name: {k: _summary_row(v) for k, v in ev["per_dataset"].items()}
+            "base_eval": {name: summary_row(ev["overall"]) for name, ev in ev_base.items()},
+            "base_eval_per_dataset": {name: {k: summary_row(v) for k, v in ev["per_dataset"].items()}
                                       for name, ev in ev_base.items()},
-            "feedback_newest": {name: _summary_row(ev["overall"]) for name, ev in ev_fb.items()},
+            "feedback_newest": {name: summary_row(ev["overall"]) for name, ev in ev_fb.items()},
         },
         "data": data_summary,
         "notes": notes,

@@ -16,6 +16,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
+from models.thresholds import operating_points
+
 from service.errors import Forbidden
 from service.retraining import jobs as retrain_jobs
 from service.retraining import runs
@@ -73,6 +75,9 @@ class ModelOut(Schema):
     published_at = fields.DateTime()
     published_by = fields.String()
     thresholds = fields.Function(lambda m: (m.meta or {}).get("thresholds"))
+    #: every served (hold, reject): ``pooled`` and each language's (``models.thresholds.operating_points``)
+    operating_points = fields.Function(lambda m: {k: {"hold": h, "reject": r}
+                                                  for k, (h, r) in operating_points(m.meta).items()})
     retrain_run_id = fields.Function(lambda m: (m.meta or {}).get("retrain_run_id"))
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from models.classifier import SpamClassifier
 from models.lang import comment_lang
+from models.thresholds import resolve_thresholds
 from service.infra import metrics
 from service.checking.policy import Signals, Thresholds, decide
 from service.checking.signals import SignalSource
@@ -68,14 +69,14 @@ class CommentData:
         }
 
 
-def site_thresholds(site: Site, classifier: SpamClassifier, lang: str = "") -> Thresholds:
-    """The site's own thresholds where set, else the model's validated defaults: those chosen for
-    the comment's language (``lang``, see ``models.lang.comment_lang``) when the model has them
-    (``metadata["thresholds_by_lang"]``), else its pooled ones."""
-    default = classifier.metadata.get("thresholds_by_lang", {}).get(lang) or classifier.metadata.get("thresholds", {})
-    hold = site.hold_threshold if site.hold_threshold is not None else float(default.get("hold", 0.5))
-    reject = site.reject_threshold if site.reject_threshold is not None else float(default.get("reject", 0.95))
-    return Thresholds(hold=hold, reject=max(reject, hold))
+def site_thresholds(site: Site, classifier: SpamClassifier, data: "CommentData") -> Thresholds:
+    """The thresholds that decide ``data`` on ``site``: the one operating-point rule
+    (:func:`models.thresholds.resolve_thresholds`: the site's override, else the model's for the
+    comment's language — detected from the text, the declared ``lang`` only for text too short to
+    detect — else its pooled pair)."""
+    hold, reject = resolve_thresholds(classifier.metadata, comment_lang(data.lang, data.content),
+                                      site.hold_threshold, site.reject_threshold)
+    return Thresholds(hold=hold, reject=reject)
 
 
 def check_comment(session: Session, classifier: SpamClassifier, signals: SignalSource, site: Site,
@@ -96,7 +97,8 @@ def check_comment(session: Session, classifier: SpamClassifier, signals: SignalS
     Raises SQLAlchemy errors when the database fails (nothing is stored then).
     """
     started = time.perf_counter()
-    scored = classifier.score_one(data.classifier_record())
+    thresholds = site_thresholds(site, classifier, data)
+    scored = classifier.score_one(data.classifier_record(), hold=thresholds.hold)  # reasons face the deciding hold
     sig = Signals(
         user_roles=tuple(r.strip().lower() for r in data.user_role if r.strip()),
         author=data.author,
@@ -108,7 +110,7 @@ def check_comment(session: Session, classifier: SpamClassifier, signals: SignalS
     near = signals.near_duplicate(site.id, data.content)
     if near is not None:
         sig.near_duplicate_of, sig.near_duplicate_similarity = near.comment_id, near.similarity
-    verdict = decide(scored.spam_score, list(scored.reasons), site_thresholds(site, classifier, comment_lang(data.lang, data.content)), sig)
+    verdict = decide(scored.spam_score, list(scored.reasons), thresholds, sig)
     values = asdict(data)
     comment = Comment(
         site_id=site.id,

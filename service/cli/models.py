@@ -10,6 +10,8 @@ from typing import Any
 
 import click
 
+from models.thresholds import operating_points
+
 from service.cli.context import CliContext, pass_cli
 
 
@@ -75,6 +77,7 @@ def models_show(cli: CliContext, version: str) -> None:
         "artifact_bytes": len(row.artifact), "in_redis": in_redis, "report": row.report_path,
         "trained_at": meta.get("trained_at"), "parent_version": meta.get("parent_version"),
         "retrain_run_id": meta.get("retrain_run_id"), "thresholds": meta.get("thresholds"),
+        "operating_points": {k: {"hold": h, "reject": r} for k, (h, r) in operating_points(meta).items()},
         "metrics": meta.get("metrics"), "params": meta.get("params"), "data": meta.get("data"),
         "eval_split": meta.get("eval_split"), "feedback_until": meta.get("feedback_until"),
     }

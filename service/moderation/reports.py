@@ -30,7 +30,6 @@ from service.errors import Conflict
 from service.moderation.actions import move_if_unchanged
 from service.moderation.labels import LABELS, record_label
 from service.store.dialect import insert_or_ignore
-from models.lang import comment_lang
 from service.checking.check import CommentData, site_thresholds
 from service.store.tables import ApiKey, Comment, CommentEvent, Site, utcnow
 from service.vocab import Action, Label
@@ -88,8 +87,8 @@ def _store_reported(session: Session, classifier: SpamClassifier, site: Site, ap
     """Store a comment we first hear of in a report, unless a concurrent report just stored it.
     Its ``decision`` is what the model would have decided (for evaluation); its ``status`` is the
     reported label. Returns ``(comment, stored_now)``."""
-    scored = classifier.score_one(data.classifier_record())
-    thresholds = site_thresholds(site, classifier, comment_lang(data.lang, data.content))
+    thresholds = site_thresholds(site, classifier, data)
+    scored = classifier.score_one(data.classifier_record(), hold=thresholds.hold)
     score = scored.spam_score
     decision = thresholds.decision(score)
     comment_id = report_comment_id(site.id, data)

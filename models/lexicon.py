@@ -1,0 +1,263 @@
+"""Spam-category lexicon, brand tokens, calls to action and author-field signals as features.
+
+Terms are matched on :func:`models.text.normalize_text` output (lower-case ASCII,
+look-alike letters folded, spaced letters joined, leet digits folded), as whole words.
+Only *promotion* wording is listed: neutral words about a topic ("judi", "gambling", "loan")
+are not, so a comment *against* online gambling does not fire the gambling category.
+
+Each term carries its source tag:
+
+- ``judol``: seen in spam rows of ``id_judol_youtube_comments`` (its SOURCE.md names the brands);
+- ``idsms``: seen in promo/fraud rows of ``id_sms_spam``;
+- ``sa``: seen in spam of ``spamassassin_public_corpus``;
+- ``yt``: seen in spam of ``youtube_spam_collection``;
+- ``issue9``: a kind of spam that issue 9 reports was accepted by the old model (English blog
+  spam: casino bonuses, crypto/investment, work from home, loans, replica goods, VPN/free
+  movies, dating, pharmacy with look-alike letters);
+- ``known``: widely documented comment-spam wording (e.g. Indonesian OJK/Kominfo warnings about
+  illegal *pinjol* and *judol* promotion, essay-mill and fake "fund recovery" spam); not from the
+  data here.
+
+Author fields get no weights of their own (the public training rows have no author URL or
+e-mail, so such weights could not be learned): an author name, author-URL domain/path or
+e-mail local part that contains a category term, a brand token or a call to action adds to the
+*same* column as the content would, and an author URL through a URL shortener adds to the
+content's ``shortener`` column; the weights learned from comment texts then apply.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from models.features import column_of, StringInputMixin
+from models.text import MAX_TEXT_CHARS, SHORTENER_DOMAINS, extract_links, normalize_text, registered_domain
+
+__all__ = ["CATEGORIES", "LEXICON", "LEXICON_FEATURES", "LexiconSignals", "describe", "find_terms"]
+
+#: category → [(term regex on normalised text, source tag)]
+LEXICON: dict[str, list[tuple[str, str]]] = {
+    "gambling": [
+        (r"slot\s*gacor", "judol"), (r"gacor", "judol"), (r"max\s*win", "judol"), (r"togel", "judol"),
+        (r"rtp\s*live", "judol"), (r"scatter", "judol"), (r"deposit\s*\d+\s*(?:rb|ribu|k)", "judol"),
+        (r"depo\s*\d+", "judol"), (r"wd\s*(?:lancar|cepat|berapapun)", "judol"), (r"pasti\s*jp", "judol"),
+        (r"jackpot", "judol"), (r"bonus\s*new\s*member", "judol"), (r"freebet", "judol"), (r"freechip", "judol"),
+        (r"situs\s*(?:slot|judi|gacor|resmi|terpercaya)", "judol"), (r"mahjong\s*ways", "judol"),
+        (r"pragmatic\s*play", "judol"), (r"zeus\s*olympus|gates\s*of\s*olympus", "judol"),
+        (r"bocoran\s*(?:slot|togel|angka)", "judol"), (r"angka\s*(?:jitu|main|terbalik)", "judol"),
+        (r"casino\s*bonus(?:es)?|bonus\s*casino", "issue9"), (r"online\s*casinos?", "issue9"),
+        (r"free\s*spins?", "issue9"), (r"no\s*deposit\s*bonus", "issue9"), (r"sportsbook", "issue9"),
+        (r"betting\s*(?:tips|site|odds)", "issue9"), (r"best\s*casinos?", "issue9"), (r"poker\s*online|online\s*poker", "sa"),
+    ],
+    "loans": [
+        (r"pinjol", "known"), (r"pinjaman\s*(?:online|dana|tanpa)", "idsms"), (r"dana\s*(?:cepat|tunai)\s*cair", "idsms"),
+        (r"cepat\s*cair", "idsms"), (r"tanpa\s*(?:bi\s*checking|jaminan|agunan|survey)", "idsms"), (r"bunga\s*rendah", "idsms"),
+        (r"kta\s*(?:bank|cepat)", "idsms"), (r"payday\s*loans?", "issue9"), (r"(?:personal|instant|quick|fast)\s*loans?", "issue9"),
+        (r"bad\s*credit", "sa"), (r"loan\s*offer", "issue9"), (r"low\s*(?:interest|rate)\s*(?:loans?|mortgage)", "sa"),
+        (r"debt\s*consolidation", "sa"), (r"credit\s*repair", "sa"), (r"refinanc\w*", "sa"), (r"mortgage\s*rates?", "sa"),
+    ],
+    "pharmacy": [
+        (r"viagra", "sa"), (r"cialis", "issue9"), (r"levitra", "issue9"), (r"tramadol", "known"), (r"xanax", "known"),
+        (r"valium", "known"), (r"phentermine", "known"), (r"online\s*pharmacy|pharmacy\s*online", "sa"),
+        (r"(?:no|without)\s*prescription", "sa"), (r"generic\s*(?:pills|drugs|meds)", "sa"), (r"erectile", "issue9"),
+        (r"weight\s*loss\s*(?:pills|supplement)", "sa"), (r"penis\s*enlarge\w*", "sa"), (r"obat\s*kuat", "known"),
+        (r"vimax", "known"), (r"pembesar\s*(?:alat|penis|mr\s*p)", "known"),
+    ],
+    "adult": [
+        (r"hot\s*singles?", "issue9"), (r"meet\s*(?:sexy|hot|lonely|local)\s*(?:girls|women|singles)", "issue9"),
+        (r"dating\s*(?:site|app)", "issue9"), (r"adult\s*(?:dating|webcam|site|content)", "sa"), (r"xxx", "sa"),
+        (r"porn\w*", "sa"), (r"sex\s*(?:cams?|chat|videos?)", "sa"), (r"cam\s*girls?", "known"), (r"escorts?", "known"),
+        (r"hook\s*up", "known"), (r"bokep", "known"), (r"open\s*(?:bo|vcs)", "known"), (r"\bvcs\b", "known"),
+    ],
+    "crypto": [
+        (r"bitcoin\s*(?:investment|mining|profit)", "issue9"), (r"crypto\s*(?:investment|trading|signals)", "issue9"),
+        (r"forex\s*(?:signals?|trading|robot)", "issue9"), (r"binary\s*options?", "issue9"), (r"passive\s*income", "issue9"),
+        (r"double\s*your\s*(?:money|bitcoin|investment)", "issue9"), (r"guaranteed\s*(?:returns?|profits?)", "issue9"),
+        (r"trading\s*(?:robot|bot)|robot\s*trading", "known"), (r"profit\s*(?:harian|per\s*hari)", "known"),
+        (r"investasi\s*(?:aman|terpercaya|untung)", "known"), (r"cuan\s*(?:harian|besar|tiap\s*hari)", "judol"),
+        (r"(?:earn|make)\s*\d+\s*(?:btc|usdt)", "issue9"),
+    ],
+    "seo": [
+        (r"backlinks?", "issue9"), (r"seo\s*(?:services?|agency|expert)", "issue9"), (r"guest\s*posts?", "known"),
+        (r"link\s*building", "known"), (r"dofollow", "known"), (r"website\s*traffic", "sa"), (r"rank\s*(?:your|my)\s*(?:website|site)", "sa"),
+        (r"buy\s*(?:followers|likes|subscribers|views)", "yt"), (r"jasa\s*(?:seo|backlink|followers)", "known"),
+        (r"search\s*engine\s*(?:optimi[sz]ation|ranking|placement)", "sa"), (r"first\s*page\s*of\s*google", "sa"),
+    ],
+    "essay": [
+        (r"essay\s*(?:writing|writers?|services?|help)", "issue9"), (r"write\s*my\s*(?:essay|paper|assignment)", "known"),
+        (r"term\s*papers?", "known"), (r"dissertation\s*(?:help|writing)", "known"), (r"assignment\s*help", "known"),
+        (r"homework\s*help", "known"), (r"buy\s*(?:an?\s*)?essays?", "known"), (r"joki\s*(?:skripsi|tugas|tesis)", "known"),
+        (r"jasa\s*(?:skripsi|pembuatan\s*skripsi|tugas)", "known"), (r"bestessays", "known"),
+    ],
+    "replica": [
+        (r"replica\s*(?:watches|handbags|bags|rolex)", "issue9"), (r"fake\s*(?:rolex|watches)", "issue9"),
+        (r"cheap\s*(?:jordans|nike|jerseys|uggs?|oakley|ray\s*ban)", "issue9"), (r"(?:louis\s*vuitton|michael\s*kors|coach)\s*outlet", "issue9"),
+        (r"ugg\s*boots", "known"), (r"kw\s*super", "known"), (r"designer\s*handbags", "sa"),
+    ],
+    "work_from_home": [
+        (r"work\s*(?:from|at)\s*home", "issue9"), (r"make\s*money\s*(?:online|fast|from\s*home)", "sa"),
+        (r"earn\s*(?:\$|usd)?\s*\d+\s*(?:a|per|every)?\s*(?:day|hour|week|month)", "issue9"),
+        (r"(?:i|she|he)\s*(?:make|made|earn|earned)\s*(?:\$|usd)?\s*\d+", "issue9"), (r"home\s*based\s*(?:job|business)", "sa"),
+        (r"extra\s*(?:cash|income)", "sa"), (r"be\s*your\s*own\s*boss", "sa"), (r"penghasilan\s*(?:tambahan|jutaan)", "idsms"),
+        (r"kerja\s*(?:online|sampingan)", "idsms"), (r"dapat\s*uang\s*dari\s*(?:hp|rumah)", "known"), (r"modal\s*(?:kecil|hp)", "idsms"),
+    ],
+    "recovery": [
+        (r"recover\w*\s*(?:my|your|lost|stolen|scammed)\s*(?:funds|money|crypto|bitcoin)", "issue9"), (r"fund\s*recovery", "issue9"),
+        (r"(?:crypto|bitcoin)\s*recovery", "issue9"), (r"recovery\s*(?:expert|specialist|agency|hacker)", "known"),
+        (r"hire\s*a\s*hacker", "known"), (r"(?:ethical|genuine|legit)\s*hackers?", "known"), (r"spell\s*caster", "known"),
+        (r"love\s*spell", "known"), (r"get\s*(?:my|your)\s*ex\s*back", "known"), (r"dukun\s*(?:pelet|sakti)", "known"),
+        (r"pesugihan", "known"), (r"dana\s*ghaib", "known"),
+    ],
+    "vpn_movies": [
+        (r"free\s*movies?", "issue9"), (r"watch\s*(?:movies|films?)\s*(?:online|free)", "issue9"), (r"(?:cheap|best|free)\s*vpn", "issue9"),
+        (r"iptv", "issue9"), (r"nonton\s*(?:film|bokep)\s*gratis", "known"), (r"download\s*film\s*gratis", "known"),
+        (r"streaming\s*gratis", "known"), (r"indoxxi|lk21", "known"),
+    ],
+    "call_to_action": [
+        (r"link\s*(?:di|in)\s*(?:bio|profil|profile|deskripsi)", "judol"), (r"cek\s*(?:bio|profil|link)", "judol"),
+        (r"klik\s*(?:link|disini|di\s*sini)", "idsms"), (r"check\s*(?:out\s*)?my\s*(?:channel|profile|page|videos?)", "yt"),
+        (r"subscribe\s*to\s*(?:my|our)", "yt"), (r"visit\s*(?:my|our)\s*(?:channel|site|website|page|blog)", "yt"),
+        (r"click\s*(?:here|the\s*link|this\s*link)", "sa"), (r"(?:daftar|gabung|join)\s*(?:sekarang|skrg|now)", "judol"),
+        (r"buruan\s*(?:daftar|gabung)", "judol"), (r"hubungi\s*(?:wa|whatsapp|kami)", "idsms"), (r"chat\s*wa", "idsms"),
+        (r"(?:dm|whatsapp|contact)\s*me", "issue9"), (r"order\s*now", "sa"), (r"visit\s*our\s*website", "sa"),
+        (r"limited\s*time\s*offer", "sa"), (r"act\s*now", "sa"),
+    ],
+}
+CATEGORIES: list[str] = list(LEXICON)
+
+_LABELS = {
+    "gambling": "Gambling", "loans": "Loan", "pharmacy": "Pharmacy", "adult": "Adult/dating", "crypto": "Investment",
+    "seo": "SEO/link-selling", "essay": "Essay-writing", "replica": "Replica-goods", "work_from_home": "Work-from-home",
+    "recovery": "Fake-recovery", "vpn_movies": "VPN/free-movies", "call_to_action": "Call-to-action",
+}
+
+_CATEGORY_RE = {c: re.compile(r"\b(?:" + "|".join(t for t, _ in terms) + r")\b") for c, terms in LEXICON.items()}
+# brand/site tokens of promotion spam: letters then 2-3 digits or "4d"/"88"/"77" ("alexis17", "pstoto99", "pawpaw4d")
+_BRAND_RE = re.compile(r"\b(?=[a-z0-9]{5,14}\b)[a-z]{3,}(?:\d{2,3}|4d)\b")
+_BRAND_STOP = frozenset({"covid19", "mp3", "mp4", "windows10", "windows11", "ps5", "iphone13", "iphone14", "iphone15"})
+
+#: Output columns of :class:`LexiconSignals`, in order.
+LEXICON_FEATURES: list[str] = [f"lex_{c}" for c in CATEGORIES] + ["brand_token", "shortener", "author_spammy"]
+
+
+def _split_words(s: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", s.lower()).strip()
+
+
+@functools.lru_cache(maxsize=65_536)
+def _content_hits(norm: str) -> tuple[tuple[int, ...], int]:
+    counts = tuple(len(_CATEGORY_RE[c].findall(norm)) for c in CATEGORIES)
+    brands = sum(1 for b in _BRAND_RE.findall(norm) if b not in _BRAND_STOP)
+    return counts, brands
+
+
+@functools.lru_cache(maxsize=65_536)
+def _row(text: str, author: str, author_url: str, author_email: str) -> tuple[float, ...]:
+    text = text[:MAX_TEXT_CHARS]
+    counts, brands = _content_hits(normalize_text(text))
+    cat = list(counts)
+    short = float(any(link.shortener for link in extract_links(text))) if text else 0.0
+    # author fields: name, URL domain + path, e-mail local part, searched for the same terms
+    # (text, run-together?): a domain name is split into the lexicon words it contains
+    aparts = [(normalize_text(author[:200]), False)] if author.strip() else []
+    if author_url.strip():
+        dom = registered_domain(author_url)
+        if dom in SHORTENER_DOMAINS:
+            short = 1.0
+        aparts.append((_split_words(re.sub(r"^\w+://", "", author_url[:300])), False))
+        aparts.append((_wordsplit_compact(re.sub(r"[^a-z0-9]+", "", dom.split(".")[0].lower())), False))
+    if "@" in author_email:
+        aparts.append((_split_words(author_email.split("@", 1)[0][:100]), False))
+    spammy = 0
+    for part, _ in aparts:
+        a_counts, a_brands = _content_hits(part)
+        for i, c in enumerate(CATEGORIES):
+            hit = a_counts[i]
+            if hit:
+                cat[i] += 1
+                spammy = 1
+        brands += a_brands
+        spammy = spammy or int(a_brands > 0)
+    vals = [float(np.log1p(min(v, 4))) for v in cat]
+    return (*vals, float(np.log1p(min(brands, 4))), short, float(spammy))
+
+
+@functools.lru_cache(maxsize=1)
+def _lexicon_words() -> tuple[str, ...]:
+    words = {w for terms in LEXICON.values() for t, _ in terms for w in re.findall(r"[a-z]{4,}", t)}
+    return tuple(sorted(words, key=len, reverse=True))
+
+
+@functools.lru_cache(maxsize=4096)
+def _wordsplit_compact(compact: str) -> str:
+    """A run-together name ("bestcasinobonus") with spaces around the lexicon words found in it,
+    so that multi-word terms ("casino bonus") match."""
+    out = compact
+    for w in _lexicon_words():
+        if w in out:
+            out = out.replace(w, f" {w} ")
+    return re.sub(r"\s+", " ", out).strip()
+
+
+def find_terms(text: str) -> dict[str, list[str]]:
+    """The lexicon terms found in ``text`` (normalised first): ``{category: [match, ...]}``."""
+    norm = normalize_text(text)
+    out = {}
+    for c in CATEGORIES:
+        found = [m.group(0) for m in _CATEGORY_RE[c].finditer(norm)]
+        if found:
+            out[c] = found
+    return out
+
+
+def describe(feature: str, record: Any) -> str:
+    """A reason sentence for a spam-ward lexicon feature of one comment record ("" if none)."""
+    content = str(record.get("content", "") or "")
+    if feature.startswith("lex_"):
+        cat = feature[4:]
+        m = _CATEGORY_RE[cat].search(normalize_text(content)) if cat in _CATEGORY_RE else None
+        label = _LABELS.get(cat, cat)
+        return f'{label} term "{m.group(0)}"' if m else f"{label} wording in the author fields"
+    if feature == "brand_token":
+        found = [b for b in _BRAND_RE.findall(normalize_text(content)) if b not in _BRAND_STOP]
+        return f'Brand-like token "{found[0].upper()}"' if found else "Brand-like token in the author fields"
+    if feature == "shortener":
+        return "Link through a URL shortener"
+    if feature == "author_spammy":
+        return "Author fields name a spam product or brand"
+    return ""
+
+
+class LexiconSignals(StringInputMixin, TransformerMixin, BaseEstimator):
+    """Spam-category lexicon counts of comment records (stateless).
+
+    Input: comment frame (``content``, ``author``, ``author_url``, ``author_email``). Output:
+    float array ``(n, len(LEXICON_FEATURES))``: per category ``log1p(min(hits, 4))`` of term hits
+    in the content plus one per author field that contains a term; ``brand_token`` the same for
+    brand-like tokens; ``shortener`` 1 when a content link or the author URL goes through a URL
+    shortener; ``author_spammy`` 1 when an author field holds a term or brand token (it never
+    fires on the public training rows, so its learned weight stays near 0: it is for reasons).
+    """
+
+    def fit(self, X: pd.DataFrame, y: Any = None) -> "LexiconSignals":
+        """Learn nothing. Returns ``self``."""
+        self.n_features_in_ = len(X.columns) if isinstance(X, pd.DataFrame) else 1
+        return self
+
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        """Features, shape ``(n, len(LEXICON_FEATURES))``, float64."""
+        check_is_fitted(self, "n_features_in_")
+        cols = [column_of(X, c) for c in ("content", "author", "author_url", "author_email")]
+        out = np.zeros((len(cols[0]), len(LEXICON_FEATURES)), dtype=np.float64)
+        for i, row in enumerate(zip(*cols)):
+            out[i] = _row(*row)
+        return out
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """:data:`LEXICON_FEATURES` as an object array."""
+        return np.asarray(LEXICON_FEATURES, dtype=object)

@@ -1,0 +1,81 @@
+"""The one operating-point rule: which (hold, reject) thresholds decide a comment.
+
+A comment is held when ``spam_score >= hold`` and rejected when ``spam_score >= reject``. The pair
+comes from, in order of precedence, per value:
+
+1. the site's own override (``saring sites thresholds``), when set;
+2. the model's thresholds for the comment's language (``metadata["thresholds_by_lang"][lang]``;
+   ``lang`` from :func:`models.lang.comment_lang`: detected from the text, declared only as a
+   fallback for text too short to detect), chosen on out-of-source scores of that language;
+3. the model's pooled thresholds (``metadata["thresholds"]``), for every other language;
+4. :data:`FALLBACK` — the single fallback pair, for a model without thresholds.
+
+``reject`` is raised to ``hold`` when a site override would put it below. The language only
+picks validated thresholds; it never adds to a score.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from models.lang import primary_subtag
+
+__all__ = ["FALLBACK", "operating_points", "resolve_thresholds"]
+
+#: The one fallback pair (a model without thresholds in its metadata).
+FALLBACK: tuple[float, float] = (0.5, 0.95)
+
+
+def _pair(block: Any) -> tuple[float, float] | None:
+    if not isinstance(block, Mapping) or "hold" not in block:
+        return None
+    hold = float(block["hold"])
+    reject = float(block.get("reject", FALLBACK[1]))
+    return hold, max(reject, hold)
+
+
+def _check(name: str, value: float) -> float:
+    value = float(value)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name} threshold must be in [0, 1], got {value}")
+    return value
+
+
+def resolve_thresholds(
+    metadata: Mapping[str, Any] | None,
+    lang: str = "",
+    site_hold: float | None = None,
+    site_reject: float | None = None,
+) -> tuple[float, float]:
+    """``(hold, reject)`` for one comment.
+
+    Args:
+        metadata: the model's metadata (``SpamClassifier.metadata``); ``None`` → :data:`FALLBACK`.
+        lang: the comment's language (``models.lang.comment_lang(declared, content)``); any
+            BCP 47 / locale form (``"id_ID"``) is reduced to its primary subtag.
+        site_hold, site_reject: the site's overrides (``None`` = use the model's).
+
+    Returns:
+        ``(hold, reject)`` with ``0 <= hold <= reject <= 1``.
+
+    Raises:
+        ValueError: an override outside [0, 1].
+    """
+    meta = metadata or {}
+    by_lang = meta.get("thresholds_by_lang") or {}
+    model = (
+        _pair(by_lang.get(primary_subtag(lang))) if lang and isinstance(by_lang, Mapping) else None
+    ) or _pair(meta.get("thresholds")) or FALLBACK
+    hold = _check("hold", site_hold) if site_hold is not None else model[0]
+    reject = _check("reject", site_reject) if site_reject is not None else model[1]
+    return hold, max(reject, hold)
+
+
+def operating_points(metadata: Mapping[str, Any] | None) -> dict[str, tuple[float, float]]:
+    """Every operating point the model serves: ``{"pooled": (hold, reject), "<lang>": ...}``
+    (the retrain gate checks each)."""
+    meta = metadata or {}
+    out = {"pooled": resolve_thresholds(meta, "")}
+    for lang in sorted((meta.get("thresholds_by_lang") or {}).keys()):
+        out[str(lang)] = resolve_thresholds(meta, str(lang))
+    return out

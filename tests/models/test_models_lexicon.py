@@ -1,0 +1,80 @@
+"""The spam-category lexicon and author-field signals (models/lexicon.py)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models.lexicon import LEXICON, LEXICON_FEATURES, LexiconSignals, describe, find_terms
+
+
+def _row(**rec: str) -> dict[str, float]:
+    X = LexiconSignals().fit_transform(pd.DataFrame([rec]))
+    return dict(zip(LEXICON_FEATURES, X[0]))
+
+
+def test_every_term_has_a_source_tag() -> None:
+    tags = {"judol", "idsms", "sa", "yt", "issue9", "known"}
+    for terms in LEXICON.values():
+        for term, tag in terms:
+            assert tag in tags, term
+
+
+@pytest.mark.parametrize("text,category", [
+    ("Gabung di situs slot gacor, pasti maxwin!", "gambling"),
+    ("Best online casino bonus, 100 free spins today", "gambling"),
+    ("Pinjaman online cepat cair tanpa BI checking", "loans"),
+    ("Buy vіаgrа online, no prescription needed", "pharmacy"),  # Cyrillic look-alikes
+    ("Meet hot singles in your area tonight", "adult"),
+    ("Double your bitcoin with our crypto investment plan", "crypto"),
+    ("Cheap backlinks and SEO services for your site", "seo"),
+    ("Professional essay writing service, write my essay today", "essay"),
+    ("Replica watches and cheap jordans sale", "replica"),
+    ("I make $85 per hour to work from home", "work_from_home"),
+    ("Recover your lost funds with a crypto recovery expert", "recovery"),
+    ("Watch movies online free with the best VPN", "vpn_movies"),
+    ("A L E X I S 1 7 link di bio", "call_to_action"),
+])
+def test_categories_fire(text: str, category: str) -> None:
+    assert category in find_terms(text)
+    assert _row(content=text)[f"lex_{category}"] > 0
+
+
+@pytest.mark.parametrize("text", [
+    "Terima kasih, artikelnya sangat membantu!",
+    "Stop judi online, judol merusak banyak keluarga.",
+    "I lost my job and my loan application was refused, any advice?",
+    "The casino scene in the film was the best part.",
+])
+def test_ordinary_comments_do_not_fire(text: str) -> None:
+    row = _row(content=text)
+    assert all(v == 0 for k, v in row.items() if k.startswith("lex_")), row
+
+
+def test_brand_tokens() -> None:
+    assert _row(content="Main di PSTOTO99 sekarang")["brand_token"] > 0
+    assert _row(content="Covid19 cases went down")["brand_token"] == 0
+
+
+def test_author_fields_use_content_columns() -> None:
+    bare = _row(content="Nice post!")
+    spammy = _row(content="Nice post!", author="casino bonus", author_url="https://bit.ly/xyz")
+    assert all(v == 0 for v in bare.values())
+    assert spammy["lex_gambling"] > 0 and spammy["shortener"] == 1.0 and spammy["author_spammy"] == 1.0
+    dom = _row(content="Great article", author="John", author_url="https://bestcasinobonus.com/")
+    assert dom["lex_gambling"] > 0
+    # a name that merely contains a lexicon word is not a hit
+    assert _row(content="Great article", author="Thomas Scattergood")["author_spammy"] == 0
+
+
+def test_describe_names_the_term() -> None:
+    assert describe("lex_gambling", {"content": "slot gacor maxwin"}) == 'Gambling term "slot gacor"'
+    assert describe("brand_token", {"content": "di PSTOTO99"}) == 'Brand-like token "PSTOTO99"'
+
+
+def test_stateless_transformer_conventions() -> None:
+    t = LexiconSignals()
+    assert t.get_params() == {}
+    assert t.fit(pd.DataFrame({"content": ["a"]})) is t
+    out = t.transform(pd.DataFrame({"content": ["slot gacor", ""]}))
+    assert out.shape == (2, len(LEXICON_FEATURES)) and out.dtype == np.float64

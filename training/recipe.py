@@ -1,0 +1,60 @@
+"""Named training recipes: pipeline parameters + sample weighting, fitted the same way everywhere
+(``saring train``, out-of-source folds, the experiments in ``benchmarks/oos_experiment.py``)."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models.pipeline import build_pipeline
+
+__all__ = ["RECIPES", "fit_params", "fit_recipe", "source_weights"]
+
+#: name → build_pipeline parameters plus ``weighting`` (see :func:`source_weights`).
+RECIPES: dict[str, dict[str, Any]] = {
+    # the model shipped before issue 9 (LinearSVC on word + char n-grams + metadata, unweighted)
+    "old": {"classifier": "svm", "weighting": "none"},
+    "svm_lex": {"classifier": "svm", "use_lexicon": True, "weighting": "none"},
+    "svm_lex_sqrt": {"classifier": "svm", "use_lexicon": True, "weighting": "sqrt"},
+    "svm_lex_equal": {"classifier": "svm", "use_lexicon": True, "weighting": "equal"},
+    "svm_sqrt": {"classifier": "svm", "weighting": "sqrt"},
+}
+
+
+def source_weights(datasets: np.ndarray, labels: np.ndarray, mode: str) -> np.ndarray | None:
+    """Per-row sample weights balancing the sources.
+
+    ``"none"``: ``None``. ``"sqrt"``: a data set of ``n_d`` rows weighs ``sqrt(n_max / n_d)`` per
+    row. ``"equal"``: ``n_max / n_d`` (every data set weighs the same in total). Inside a data set
+    the two classes keep their proportions. Weights are scaled to mean 1.
+    """
+    if mode == "none":
+        return None
+    counts = pd.Series(datasets).value_counts()
+    n = counts.reindex(datasets).to_numpy(dtype=np.float64)
+    if mode == "sqrt":
+        w = np.sqrt(counts.max() / n)
+    elif mode == "equal":
+        w = counts.max() / n
+    else:
+        raise ValueError(f"unknown weighting {mode!r}")
+    return w * (len(w) / w.sum())
+
+
+def fit_params(recipe: str | dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """``(build_pipeline params, weighting)`` of a recipe name or dict."""
+    spec = dict(RECIPES[recipe] if isinstance(recipe, str) else recipe)
+    weighting = str(spec.pop("weighting", spec.pop("dataset_weighting", "none")))
+    return spec, weighting
+
+
+def fit_recipe(recipe: str | dict[str, Any], frame: pd.DataFrame, y: np.ndarray, **overrides: Any):  # type: ignore[no-untyped-def]
+    """Build and fit the recipe's pipeline on ``frame`` (with a ``dataset`` column for weights)."""
+    params, weighting = fit_params(recipe)
+    params.update(overrides)
+    pipe = build_pipeline(**params)
+    w = source_weights(frame["dataset"].to_numpy().astype(str), np.asarray(y), weighting)
+    if w is None:
+        return pipe.fit(frame, y)
+    return pipe.fit(frame, y, clf__sample_weight=w)
