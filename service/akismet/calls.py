@@ -21,6 +21,7 @@ from service.moderation.reports import FeedbackResult, record_feedback
 from service.checking.check import CommentData, check_comment
 from service.runtime import Runtime
 from service.store.tables import ApiKey, Comment
+from service.web.params import IntParam
 from service.checking.usage import MAX_BLOG_CHARS, ORDERS, SiteUsage, key_sites, month_of, totals
 
 #: The exact body of a successful submit-spam / submit-ham.
@@ -155,8 +156,8 @@ class KeySitesQuery(Schema):
     filter = fields.String(load_default="")
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
     order = fields.String(load_default="total", validate=validate.OneOf(sorted(ORDERS)))
-    limit = fields.Integer(load_default=500, validate=validate.Range(min=0, max=10_000))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
+    limit = IntParam(load_default=500, minimum=0, maximum=10_000)  # ASCII digits only (no "٣")
+    offset = IntParam(load_default=0, minimum=0, maximum=MAX_OFFSET)
     extended = fields.String(load_default="")
 
 

@@ -11,10 +11,10 @@ methods then need ``X-CSRFToken``). Moderators get 403. Thin: parse, call ``serv
 """
 from __future__ import annotations
 
-from flask import url_for
+from flask import request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, fields
 
 from models.thresholds import operating_points
 
@@ -24,7 +24,8 @@ from service.retraining import runs
 from service.serving import versions as model_versions
 from service.store.tables import ModelVersion, RetrainRun
 from service.web.auth import current_actor, job_queue, require_csrf
-from service.web.context import db_session, runtime
+from service.web.context import db_session, require_json_object, runtime
+from service.web.params import IntParam
 from service.web.responses import moderator_api_headers
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin",
@@ -65,7 +66,7 @@ class RunListOut(Schema):
 
 
 class RunsQuery(Schema):
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
+    limit = IntParam(load_default=20, minimum=1, maximum=200)
 
 
 class ModelOut(Schema):
@@ -97,6 +98,8 @@ def require_admin() -> None:
 @blp.before_request
 def _authenticate() -> None:
     require_admin()
+    if request.method == "POST" and (request.content_length or request.mimetype):
+        require_json_object()  # 415 / 400 naming the body, as on every JSON endpoint; an empty POST is fine
 
 
 blp.after_request(moderator_api_headers)

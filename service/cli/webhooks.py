@@ -14,7 +14,7 @@ def webhooks() -> None:
 
 @webhooks.command("list")
 @click.option("--status", type=click.Choice(["pending", "delivered", "failed"]), default=None)
-@click.option("--limit", default=50, show_default=True, type=int)
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
 @pass_cli
 def webhooks_list(cli: CliContext, status: str | None, limit: int) -> None:
     """The latest deliveries: id, status, attempts, comment, action, last error."""

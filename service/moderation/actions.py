@@ -143,12 +143,12 @@ def _describe_state(comment: Comment) -> dict:
     }
 
 
-def _conflict(conflicts: dict[str, dict], why: str) -> Conflict:
+def _conflict(conflicts: dict[str, dict], why: str, field: str = "ids") -> Conflict:
     first_id, first = next(iter(conflicts.items()))
     who = f" by {first['by']}" if first.get("by") else ""
     more = f" (and {len(conflicts) - 1} more)" if len(conflicts) > 1 else ""
     return Conflict(f"comment {first_id} {why}: it is now {first['status']}{who} (revision {first['revision']})"
-                    f"{more}; nothing was changed — reload to see it", field="ids", fields={"conflicts": conflicts})
+                    f"{more}; nothing was changed — reload to see it", field=field, fields={"conflicts": conflicts})
 
 
 def _check_expected(expected_revisions: Mapping[str, int] | None, ids: Sequence[str]) -> dict[str, int]:
@@ -190,14 +190,14 @@ def move_if_unchanged(session: Session, comments: Sequence[Comment], to_status: 
     return True
 
 
-def _lost_race(session: Session, ids: Sequence[str], seen: Mapping[str, int]) -> Conflict:
+def _lost_race(session: Session, ids: Sequence[str], seen: Mapping[str, int], field: str = "ids") -> Conflict:
     """After a failed conditional update (rolled back): the conflict naming the comments moved."""
     fresh = {c.id: c for c in session.scalars(
         select(Comment).where(Comment.id.in_(list(ids))).options(selectinload(Comment.events))
         .execution_options(populate_existing=True))}
     moved = {i: _describe_state(fresh[i]) for i in ids if i in fresh and fresh[i].revision != seen[i]}
     return _conflict(moved or {i: _describe_state(fresh[i]) for i in ids[:1] if i in fresh},
-                     "was moved by someone else just now")
+                     "was moved by someone else just now", field)
 
 
 def _check_reason(reason: str) -> str:
@@ -313,12 +313,15 @@ def undo(session: Session, actor: Actor, comment_id: str, expected_revision: int
     ``expected_revision`` differs, or moved meanwhile). Nothing is changed when it raises.
     """
     cid = _clean_ids([comment_id])[0]
-    expected = _check_expected({cid: expected_revision} if expected_revision is not None else None, [cid])
+    if expected_revision is not None and (isinstance(expected_revision, bool) or not isinstance(expected_revision, int)
+                                          or not 1 <= expected_revision <= DB_INT_MAX):
+        raise ValidationFailed("expected_revision must be a positive integer", field="expected_revision")
+    expected = {cid: expected_revision} if expected_revision is not None else {}
     reason = _check_reason(reason)
     try:
         comment = _load_for_action(session, actor, [cid], field="id")[cid]
         if cid in expected and comment.revision != expected[cid]:
-            raise _conflict({cid: _describe_state(comment)}, "was changed since you saw it")
+            raise _conflict({cid: _describe_state(comment)}, "was changed since you saw it", field="expected_revision")
         events = list(comment.events)
         last = events[-1] if events else None
         if not can_undo(comment):
@@ -336,7 +339,7 @@ def undo(session: Session, actor: Actor, comment_id: str, expected_revision: int
         now = utcnow()
         if not move_if_unchanged(session, [comment], to_status, now):
             session.rollback()
-            raise _lost_race(session, [cid], {cid: seen})
+            raise _lost_race(session, [cid], {cid: seen}, field="id")
         last.undone = True
         result = ActionResult("undo", [])
         event = _log_action(session, result, actor, comment, "undo", from_status, to_status, previous_label,

@@ -92,7 +92,8 @@ def test_comment_context_index_overflow_gets_a_verdict(client, k1, clean_db):
 
 
 @pytest.mark.parametrize("query,field", [("offset=9223372036854775808", "offset"), ("offset=" + "9" * 5000, "offset"),
-                                         ("limit=9223372036854775808", "limit"), ("offset=%C2%B2", "offset")])
+                                         ("limit=9223372036854775808", "limit"), ("offset=%C2%B2", "offset"),
+                                         ("limit=%D9%A3", "limit"), ("offset=-1", "offset")])
 def test_key_sites_paging_overflow_is_invalid_naming_the_field(client, k1, query, field):
     assert_invalid(client.get(f"/1.2/key-sites?api_key={k1}&{query}"), field)
 

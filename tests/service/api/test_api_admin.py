@@ -166,3 +166,22 @@ def test_retrain_run_id_past_the_database_range_is_404(app, client, admin, sign_
     sign_in(page, "admin@saring.test")
     assert page.get(f"/moderation/models/runs/{run_id}").status_code == 404
     assert page.get(f"/moderation/models/reports/{run_id}/report.html").status_code == 404
+
+
+def test_retrain_body_must_be_json_or_nothing_is_queued(app, client, admin):
+    """A body not sent as JSON was read as empty: a non-dry run with default options was queued."""
+    r = client.post("/api/v1/admin/retrain", headers={**admin, "Content-Type": "text/plain"},
+                    data='{"dry_run": true, "since": "zz"}')
+    assert r.status_code == 415 and r.json["error"]["field"] == "Content-Type"
+    deep = '{"dry_run": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    r = client.post("/api/v1/admin/retrain", headers={**admin, "Content-Type": "application/json"}, data=deep)
+    assert r.status_code == 400 and r.json["error"]["field"] == "body"
+    r = client.post("/api/v1/admin/retrain", headers={**admin, "Content-Type": "application/json"}, data='{"dry_run":')
+    assert r.status_code == 400 and r.json["error"]["field"] == "body"
+    with session_scope(app.extensions["saring"].db) as s:
+        assert s.query(RetrainRun).count() == 0
+
+
+def test_run_list_limit_takes_ascii_digits_only(client, admin):
+    assert client.get("/api/v1/admin/retrain?limit=\u0663", headers=admin).status_code == 400
+    assert client.get("/api/v1/admin/retrain?limit=3", headers=admin).status_code == 200

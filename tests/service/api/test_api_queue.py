@@ -357,3 +357,15 @@ def test_a_copied_cookie_stops_working_after_sign_out(mod_app, mod_client, setup
     r = thief.post("/api/v1/queue/actions", json={"action": "approve", "ids": [cid]}, headers={"X-CSRFToken": token})
     assert r.status_code == 401 and status_of(mod_app, cid) == "held"
     assert thief.get("/moderation/").status_code == 302
+
+
+def test_undo_errors_name_the_undo_fields(mod_client, setup):
+    token = csrf_of(mod_client)
+    cid = setup["held"][1]
+    mod_client.post("/api/v1/queue/actions", json={"action": "spam", "ids": [cid]}, headers={"X-CSRFToken": token})
+    r = mod_client.post(f"/api/v1/queue/comments/{cid}/undo", json={"expected_revision": 99999999999999999999},
+                        headers={"X-CSRFToken": token})
+    assert r.status_code == 400 and r.json["error"]["field"] == "expected_revision"
+    r = mod_client.post(f"/api/v1/queue/comments/{cid}/undo", json={"expected_revision": 1},
+                        headers={"X-CSRFToken": token})
+    assert r.status_code == 409 and r.json["error"]["field"] == "expected_revision"

@@ -72,3 +72,9 @@ def test_ipv6_site_keeps_brackets():
     from service.accounts.sites import normalize_site_url
 
     assert normalize_site_url("http://[::1]:80/blog/") == "http://[::1]:80/blog"
+
+
+@pytest.mark.parametrize("limit", ["-1", "0", "99999999999999999999999"])
+def test_webhooks_list_limit_out_of_range_is_a_usage_error(cli_env, limit):
+    r = cli_env.invoke(main, ["webhooks", "list", "--limit", limit])
+    assert r.exit_code == 2 and "--limit" in r.output and "Traceback" not in r.output
