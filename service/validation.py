@@ -14,6 +14,7 @@ The web layer's marshmallow field and URL converters over these are in ``service
 """
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Any
 
@@ -64,3 +65,20 @@ def check_text(value: str, field: str, max_chars: int) -> str:
             raise ValidationFailed(f"{field} must not contain control characters (found U+{code:04X})",
                                    field=field)
     return value
+
+
+#: An IPv6 zone id (``%eth0``, ``%3``): interface names are short printable ASCII.
+_ZONE = re.compile(r"[0-9A-Za-z._-]{1,32}")
+
+
+def canonical_ip(text: str) -> str | None:
+    """``text`` as a canonical IPv4 / IPv6 address, or ``None`` when it is not one. A zone id must
+    be printable ASCII (``ipaddress`` accepts any text after ``%``, control characters included)."""
+    try:
+        addr = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    zone = getattr(addr, "scope_id", None)
+    if zone is not None and not _ZONE.fullmatch(zone):
+        return None
+    return str(addr)

@@ -10,7 +10,6 @@ full length kept in ``extra["truncated_fields"]``.
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import re
 from typing import Any
 
@@ -19,6 +18,7 @@ from marshmallow import EXCLUDE, Schema, fields
 from service.akismet.form import AkismetForm
 from service.checking.check import CommentData
 from service.checking.policy import is_spam_trigger
+from service.validation import canonical_ip
 
 #: Parameters with a meaning of their own; every other field is server-environment metadata.
 CORE_FIELDS = frozenset({
@@ -76,11 +76,9 @@ def parse_ip(value: str) -> tuple[str, bool]:
     either to its column (``FIELD_LIMITS["user_ip"]``)."""
     raw = (value or "").strip()
     for part in raw.split(","):
-        part = part.strip().strip("[]")
-        try:
-            return str(ipaddress.ip_address(part)), True
-        except ValueError:
-            continue
+        ip = canonical_ip(part.strip().strip("[]"))
+        if ip is not None:
+            return ip, True
     return raw, False
 
 

@@ -1,11 +1,10 @@
 """marshmallow schemas of the JSON API (requests and responses)."""
 from __future__ import annotations
 
-import ipaddress
-
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
 from service.store.tables import DECISIONS, STATUSES
+from service.validation import canonical_ip
 
 _text = dict(load_default="", validate=validate.Length(max=4096))
 
@@ -39,11 +38,8 @@ class CommentIn(Schema):
 
     @validates("user_ip")
     def _user_ip(self, value: str, **_kw) -> None:
-        if value:
-            try:
-                ipaddress.ip_address(value.strip())
-            except ValueError:
-                raise ValidationError("user_ip must be an IPv4 or IPv6 address.") from None
+        if value and canonical_ip(value.strip()) is None:
+            raise ValidationError("user_ip must be an IPv4 or IPv6 address.")
 
 
 class CheckOut(Schema):

@@ -274,3 +274,13 @@ def test_database_down_is_503_unavailable(app, client, auth):
     assert r.status_code == 503 and r.is_json, r.data[:300]
     assert r.json["error"]["code"] == "unavailable"
     assert r.headers["Retry-After"]
+
+
+@pytest.mark.parametrize("ip", ["fe80::1%\u0001", "fe80::1%\x7f", "fe80::1%" + "e" * 40])
+def test_user_ip_zone_id_with_control_characters_is_refused(client, auth, ip):
+    r = post(client, auth, {"content": "hello there", "user_ip": ip})
+    assert r.status_code == 400 and r.json["error"]["field"] == "user_ip"
+
+
+def test_user_ip_with_a_plain_zone_id_is_fine(client, auth):
+    assert post(client, auth, {"content": "hello there", "user_ip": "fe80::1%eth0"}).status_code == 200
