@@ -18,6 +18,8 @@ from pathlib import Path
 from flask import Blueprint, Response, flash, redirect, render_template, request, send_from_directory, url_for
 from flask.typing import ResponseReturnValue
 
+from models.thresholds import operating_points
+
 from service.errors import Forbidden, NotFound, ValidationFailed
 from service.retraining import jobs as retrain_jobs
 from service.retraining import runs
@@ -72,7 +74,7 @@ def index() -> str:
     served = rt.holder.classifier.version if rt.holder is not None and rt.holder.loaded else None
     return render_template("models/index.html", current=current, versions=model_versions.list_versions(rt.db),
                            runs=runs.recent_runs(db_session(), RECENT_RUNS), unfinished=runs.is_unfinished,
-                           served=served,
+                           served=served, points=operating_points(current.meta) if current else {},
                            report_link=_report_link(current.meta if current else {}),
                            is_admin=current_actor().role == "admin", active=runs.active_run(rt.db))
 
