@@ -40,11 +40,6 @@ class ModelKeys:
         """Sorted set of published version ids, scored by publish time (epoch seconds)."""
         return f"{self.prefix}:model:versions"
 
-    @property
-    def channel(self) -> str:
-        """Pub/sub channel announcing a new current version."""
-        return f"{self.prefix}:model:published"
-
 
 @dataclass(frozen=True)
 class RedisKeys:

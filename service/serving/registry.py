@@ -5,7 +5,6 @@ Layout (key names come from ``service.infra.redis_keys.ModelKeys``, passed in as
 * ``keys.artifact(version)``: hash ``{blob, sha256, metadata (JSON), published_at}``;
 * ``keys.current``: the current version id;
 * ``keys.versions``: sorted set of versions by publish time;
-* ``keys.channel``: pub/sub notice sent on publish and rollback.
 
 Loading verifies the SHA-256 of the bytes before deserialising them, and deserialising uses skops'
 trusted-type loading (``models.artifact.loads``), so bytes written to Redis by anyone else cannot
@@ -25,7 +24,6 @@ import redis
 class KeySet(Protocol):
     current: str
     versions: str
-    channel: str
 
     def artifact(self, version: str) -> str: ...
 
@@ -74,7 +72,6 @@ class ModelRegistry:
         pipe.zadd(self.keys.versions, {version: now}, nx=True)
         if make_current:
             pipe.set(self.keys.current, version)
-            pipe.publish(self.keys.channel, version)
         pipe.execute()
         return digest
 
@@ -84,7 +81,6 @@ class ModelRegistry:
             raise RegistryError(f"model version {version!r} is not in the registry")
         pipe = self.client.pipeline(transaction=True)
         pipe.set(self.keys.current, version)
-        pipe.publish(self.keys.channel, version)
         pipe.execute()
 
     def current_version(self) -> str | None:
