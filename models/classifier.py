@@ -16,7 +16,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from models.comment import to_frame
 from models.features import CommentSignals, MetaTokens, QuantileClipScaler
 from models.lang import comment_lang
-from models.lexicon import LexiconSignals, describe
+from models.lexicon import LexiconSignals, describe, prior_logit
 from models.thresholds import resolve_thresholds
 from models.normalize import extract_links, find_spaced_runs, normalize_text
 
@@ -110,6 +110,7 @@ class SpamClassifier:
         #: the artifact bytes this classifier was loaded from (``b""`` when built in memory)
         self.blob: bytes = b""
         self._explainer: _Explainer | None = None
+        self._lex_cols: np.ndarray | None = None
 
     def __repr__(self) -> str:
         return f"SpamClassifier(version={self.version!r})"
@@ -152,14 +153,25 @@ class SpamClassifier:
         exp(a * (X w + b0) + b))``; otherwise ``CalibratedClassifierCV.predict_proba``.
         """
         clf = self.pipeline.named_steps["clf"]
+        prior = self._prior(X)
         ccs = getattr(clf, "calibrated_classifiers_", None)
         if ccs is not None and len(ccs) == 1:
             est = ccs[0].estimator
             cal = ccs[0].calibrators[0]
             if hasattr(est, "coef_") and hasattr(cal, "a_") and hasattr(cal, "b_") and est.coef_.shape[0] == 1:
                 f = X @ est.coef_.ravel() + float(np.ravel(est.intercept_)[0])
-                return 1.0 / (1.0 + np.exp(cal.a_ * f + cal.b_))
-        return np.asarray(clf.predict_proba(X)[:, 1], dtype=np.float64)
+                return 1.0 / (1.0 + np.exp(cal.a_ * f + cal.b_ - prior))
+        return with_prior(np.asarray(clf.predict_proba(X)[:, 1], dtype=np.float64), prior)
+
+    def _prior(self, X: sp.csr_matrix) -> np.ndarray:
+        """The fixed lexicon log-odds prior (``metadata["lexicon_prior"]``) per row, else zeros."""
+        weights = self.metadata.get("lexicon_prior")
+        if not weights:
+            return np.zeros(X.shape[0])
+        if self._lex_cols is None:
+            names = self.pipeline.named_steps["features"].get_feature_names_out()
+            self._lex_cols = np.flatnonzero(np.char.startswith(names.astype(str), "lexicon__"))
+        return prior_logit(X[:, self._lex_cols], weights)
 
     def spam_scores(self, records: Iterable[Mapping[str, Any]] | pd.DataFrame) -> np.ndarray:
         """Calibrated spam scores only (no reasons), shape ``(n,)``, in [0, 1]."""
@@ -199,11 +211,19 @@ class SpamClassifier:
 
     def _get_explainer(self) -> "_Explainer":
         if self._explainer is None:
-            self._explainer = _Explainer(self.pipeline)
+            self._explainer = _Explainer(self.pipeline, self.metadata.get("lexicon_prior") or {})
         return self._explainer
 
 
 _RECORD_TRANSFORMERS = (CommentSignals, MetaTokens, LexiconSignals)
+
+
+def with_prior(p: np.ndarray, prior: np.ndarray) -> np.ndarray:
+    """``sigmoid(logit(p) + prior)``."""
+    if not np.any(prior):
+        return p
+    q = np.clip(p, 1e-12, 1 - 1e-12)
+    return 1.0 / (1.0 + np.exp(-(np.log(q / (1 - q)) + prior)))
 
 
 def _fast_transform(trans: Any, X: Any) -> Any:
@@ -238,7 +258,8 @@ class _Explainer:
     a reason names a word or phrase of *this* comment.
     """
 
-    def __init__(self, pipeline: Pipeline) -> None:
+    def __init__(self, pipeline: Pipeline, prior: Mapping[str, float] | None = None) -> None:
+        self.prior = dict(prior or {})
         ct = pipeline.named_steps["features"]
         clf = pipeline.named_steps["clf"]
         names = ct.get_feature_names_out()
@@ -277,7 +298,7 @@ class _Explainer:
         contrib = row.data.astype(np.float64) * self.w[idx]
         units: dict[tuple[str, str], float] = defaultdict(float)
         char_parts: dict[str, float] = {}
-        for j, c in zip(idx, contrib):
+        for j, c, row_val in zip(idx, contrib, row.data):
             name = self.names[j]
             block, _, rest = name.partition("__")
             if block == "text":
@@ -293,7 +314,7 @@ class _Explainer:
             elif block == "metatok":
                 units[("metatok", rest)] += c
             elif block == "lexicon":
-                units[("lexicon", rest)] += c
+                units[("lexicon", rest)] += c + (self.prior.get(rest, 0.0) if row_val > 0 else 0.0)
         if char_parts and self.char_analyzer is not None:
             self._share_char_ngrams(char_parts, record, units)
         for key in _NOT_REASONS:
