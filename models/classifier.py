@@ -15,7 +15,7 @@ from models.comment import to_frame
 from models.explain import MAX_REASONS, NO_SIGNALS, Explainer
 from models.features import CommentSignals, MetaTokens, QuantileClipScaler
 from models.lang import comment_lang
-from models.lexicon import LexiconSignals
+from models.lexicon import LexiconSignals, prior_logit
 from models.thresholds import resolve_thresholds
 
 __all__ = ["MAX_REASONS", "NO_SIGNALS", "Scored", "SpamClassifier"]
@@ -61,6 +61,7 @@ class SpamClassifier:
         #: the artifact bytes this classifier was loaded from (``b""`` when built in memory)
         self.blob: bytes = b""
         self._explainer: Explainer | None = None
+        self._lex_cols: np.ndarray | None = None
 
     def __repr__(self) -> str:
         return f"SpamClassifier(version={self.version!r})"
@@ -103,14 +104,25 @@ class SpamClassifier:
         exp(a * (X w + b0) + b))``; otherwise ``CalibratedClassifierCV.predict_proba``.
         """
         clf = self.pipeline.named_steps["clf"]
+        prior = self._prior(X)
         ccs = getattr(clf, "calibrated_classifiers_", None)
         if ccs is not None and len(ccs) == 1:
             est = ccs[0].estimator
             cal = ccs[0].calibrators[0]
             if hasattr(est, "coef_") and hasattr(cal, "a_") and hasattr(cal, "b_") and est.coef_.shape[0] == 1:
                 f = X @ est.coef_.ravel() + float(np.ravel(est.intercept_)[0])
-                return 1.0 / (1.0 + np.exp(cal.a_ * f + cal.b_))
-        return np.asarray(clf.predict_proba(X)[:, 1], dtype=np.float64)
+                return 1.0 / (1.0 + np.exp(cal.a_ * f + cal.b_ - prior))
+        return with_prior(np.asarray(clf.predict_proba(X)[:, 1], dtype=np.float64), prior)
+
+    def _prior(self, X: sp.csr_matrix) -> np.ndarray:
+        """The fixed lexicon log-odds prior (``metadata["lexicon_prior"]``) per row, else zeros."""
+        weights = self.metadata.get("lexicon_prior")
+        if not weights:
+            return np.zeros(X.shape[0])
+        if self._lex_cols is None:
+            names = self.pipeline.named_steps["features"].get_feature_names_out()
+            self._lex_cols = np.flatnonzero(np.char.startswith(names.astype(str), "lexicon__"))
+        return prior_logit(X[:, self._lex_cols], weights)
 
     def spam_scores(self, records: Iterable[Mapping[str, Any]] | pd.DataFrame) -> np.ndarray:
         """Calibrated spam scores only (no reasons), shape ``(n,)``, in [0, 1]."""
@@ -150,11 +162,19 @@ class SpamClassifier:
 
     def _get_explainer(self) -> "Explainer":
         if self._explainer is None:
-            self._explainer = Explainer(self.pipeline)
+            self._explainer = Explainer(self.pipeline, self.metadata.get("lexicon_prior") or {})
         return self._explainer
 
 
 _RECORD_TRANSFORMERS = (CommentSignals, MetaTokens, LexiconSignals)
+
+
+def with_prior(p: np.ndarray, prior: np.ndarray) -> np.ndarray:
+    """``sigmoid(logit(p) + prior)``."""
+    if not np.any(prior):
+        return p
+    q = np.clip(p, 1e-12, 1 - 1e-12)
+    return 1.0 / (1.0 + np.exp(-(np.log(q / (1 - q)) + prior)))
 
 
 def _fast_transform(trans: Any, X: Any) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -75,7 +76,8 @@ class Explainer:
     a reason names a word or phrase of *this* comment.
     """
 
-    def __init__(self, pipeline: Pipeline) -> None:
+    def __init__(self, pipeline: Pipeline, prior: Mapping[str, float] | None = None) -> None:
+        self.prior = dict(prior or {})
         ct = pipeline.named_steps["features"]
         clf = pipeline.named_steps["clf"]
         names = ct.get_feature_names_out()
@@ -114,7 +116,7 @@ class Explainer:
         contrib = row.data.astype(np.float64) * self.w[idx]
         units: dict[tuple[str, str], float] = defaultdict(float)
         char_parts: dict[str, float] = {}
-        for j, c in zip(idx, contrib):
+        for j, c, row_val in zip(idx, contrib, row.data):
             name = self.names[j]
             block, _, rest = name.partition("__")
             if block == "text":
@@ -130,7 +132,7 @@ class Explainer:
             elif block == "metatok":
                 units[("metatok", rest)] += c
             elif block == "lexicon":
-                units[("lexicon", rest)] += c
+                units[("lexicon", rest)] += c + (self.prior.get(rest, 0.0) if row_val > 0 else 0.0)
         if char_parts and self.char_analyzer is not None:
             self._share_char_ngrams(char_parts, record, units)
         for key in _NOT_REASONS:

@@ -19,7 +19,29 @@ RECIPES: dict[str, dict[str, Any]] = {
     "svm_lex_sqrt": {"classifier": "svm", "use_lexicon": True, "weighting": "sqrt"},
     "svm_lex_equal": {"classifier": "svm", "use_lexicon": True, "weighting": "equal"},
     "svm_sqrt": {"classifier": "svm", "weighting": "sqrt"},
+    # + the fixed lexicon prior of models.lexicon.PRIOR_LOGIT on the log-odds
+    "svm_lex_prior": {"classifier": "svm", "use_lexicon": True, "weighting": "none", "prior": True},
 }
+
+
+class PriorModel:
+    """A fitted pipeline plus the fixed lexicon log-odds prior (what ``SpamClassifier`` serves when
+    ``metadata["lexicon_prior"]`` is set); ``predict_proba`` like the pipeline's."""
+
+    def __init__(self, pipeline: Any, prior: dict[str, float]) -> None:
+        self.pipeline = pipeline
+        self.prior = prior
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        from models.classifier import with_prior
+        from models.lexicon import prior_logit
+
+        p = self.pipeline.predict_proba(X)[:, 1]
+        ct = self.pipeline.named_steps["features"]
+        lex = ct.named_transformers_["lexicon"]
+        cols = [c for name, _, c in ct.transformers_ if name == "lexicon"][0]
+        q = with_prior(np.asarray(p, dtype=np.float64), prior_logit(lex.transform(X[cols]), self.prior))
+        return np.column_stack([1 - q, q])
 
 
 def source_weights(datasets: np.ndarray, labels: np.ndarray, mode: str) -> np.ndarray | None:
@@ -45,6 +67,7 @@ def source_weights(datasets: np.ndarray, labels: np.ndarray, mode: str) -> np.nd
 def fit_params(recipe: str | dict[str, Any]) -> tuple[dict[str, Any], str]:
     """``(build_pipeline params, weighting)`` of a recipe name or dict."""
     spec = dict(RECIPES[recipe] if isinstance(recipe, str) else recipe)
+    spec.pop("prior", None)
     weighting = str(spec.pop("weighting", spec.pop("dataset_weighting", "none")))
     return spec, weighting
 
@@ -55,6 +78,10 @@ def fit_recipe(recipe: str | dict[str, Any], frame: pd.DataFrame, y: np.ndarray,
     params.update(overrides)
     pipe = build_pipeline(**params)
     w = source_weights(frame["dataset"].to_numpy().astype(str), np.asarray(y), weighting)
-    if w is None:
-        return pipe.fit(frame, y)
-    return pipe.fit(frame, y, clf__sample_weight=w)
+    pipe = pipe.fit(frame, y) if w is None else pipe.fit(frame, y, clf__sample_weight=w)
+    spec = RECIPES[recipe] if isinstance(recipe, str) else recipe
+    if spec.get("prior"):
+        from models.lexicon import PRIOR_LOGIT
+
+        return PriorModel(pipe, dict(PRIOR_LOGIT))
+    return pipe

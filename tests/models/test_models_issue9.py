@@ -82,7 +82,7 @@ SPAM_ID = [
     "Pinjaman online cepat cair tanpa BI checking, hubungi WA 081234567890",
     "Dana tunai cair 5 juta tanpa jaminan, klik link https://bit.ly/danacepat",
     "Obat kuat pria terbaik, pesan sekarang di WA 081298765432",
-    pytest.param("Open BO dan VCS, cek profil aku ya kak", marks=XFAIL_ID),
+    "Open BO dan VCS, cek profil aku ya kak",
     "Robot trading profit harian 10%, investasi aman terpercaya, hubungi kami",
     "Kerja online dari rumah penghasilan jutaan per hari, modal HP saja, daftar sekarang",
     "Jasa joki skripsi dan tugas kuliah murah, chat WA 085712345678",
@@ -92,17 +92,17 @@ SPAM_ID = [
 ]
 SPAM_EN = [
     "Get the best online casino bonus today: 200 free spins, no deposit bonus at https://bit.ly/casinoxyz",
-    pytest.param("Buy vіаgrа and cialis online without prescription, cheap pills shipped worldwide", marks=XFAIL_EN),
+    "Buy vіаgrа and cialis online without prescription, cheap pills shipped worldwide",
     "Cheap v i a g r a online pharmacy, order now at https://tinyurl.com/pills4u",
     "I make $85 per hour working from home on my laptop, visit https://bit.ly/homejob to start",
     "Need a loan? Instant personal loans for bad credit, apply today https://cutt.ly/loan",
-    pytest.param("Double your bitcoin in 7 days with our crypto investment plan, guaranteed returns", marks=XFAIL_EN),
-    pytest.param("Hot singles in your area want to meet you tonight, join the best dating site now", marks=XFAIL_EN),
-    pytest.param("Replica watches and designer handbags at 80% off, visit our website", marks=XFAIL_EN),
-    pytest.param("Buy cheap backlinks and SEO services to rank your website on the first page of Google", marks=XFAIL_EN),
+    "Double your bitcoin in 7 days with our crypto investment plan, guaranteed returns",
+    "Hot singles in your area want to meet you tonight, join the best dating site now",
+    "Replica watches and designer handbags at 80% off, visit our website",
+    "Buy cheap backlinks and SEO services to rank your website on the first page of Google",
     pytest.param("Professional essay writing service: write my essay for me, cheap term papers", marks=XFAIL_EN),
     "Watch movies online free in HD, best free VPN included: https://bit.ly/freemoviez",
-    pytest.param("Lost money to a scam? Crypto recovery expert will recover your lost funds, contact me on WhatsApp", marks=XFAIL_EN),
+    "Lost money to a scam? Crypto recovery expert will recover your lost funds, contact me on WhatsApp",
     "Check out my channel and subscribe, I post new videos every day!",
 ]
 
