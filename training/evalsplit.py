@@ -1,5 +1,8 @@
 """The fixed evaluation split of the base data: deterministic, versioned, pinned in ``eval_split.json``.
 
+The base data are the data sets ``saring train`` trains on (:data:`training.sources.TRAIN_DATASETS`);
+``base-eval-v1`` covered the five data sets of the first model, ``base-eval-v2`` all eight.
+
 A base row belongs to the split when ``sha256(salt + group key)`` falls in the first ``percent`` of
 100 buckets; the group key is the near-duplicate key of :func:`training.data.group_keys`, so a spam
 template never sits on both sides, and no candidate ever trains on it.
@@ -15,7 +18,8 @@ from typing import Any
 import pandas as pd
 
 from models.text import normalize_text
-from training.data import letters_key, dedupe, load_base_datasets
+from training.data import letters_key, dedupe
+from training.sources import TRAIN_DATASETS, load_datasets
 
 #: The pinned description of the evaluation split (version, digest, counts).
 PINNED_SPLIT_PATH = Path(__file__).resolve().parent / "eval_split.json"
@@ -40,7 +44,17 @@ class EvalSplit:
         return int(digest[:8], 16) % 100 < self.percent
 
 
-EVAL_SPLIT = EvalSplit(version="base-eval-v1", salt="saring/base-eval/v1", percent=20)
+EVAL_SPLIT = EvalSplit(version="base-eval-v2", salt="saring/base-eval/v1", percent=20)
+
+
+def load_base(data_dir: Path | str | None = None) -> pd.DataFrame:
+    """The base data of a retrain (not de-duplicated): :data:`training.sources.TRAIN_DATASETS`
+    through :func:`training.sources.load_datasets` (with ``unit``/``group`` columns).
+
+    Raises:
+        training.data.DataMissingError: a data set is missing.
+    """
+    return load_datasets(data_dir, TRAIN_DATASETS)
 
 
 def norm_and_keys(content: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -98,7 +112,7 @@ def pinned_split() -> dict[str, Any] | None:
 def pin_split(data_dir: Path | str | None = None) -> dict[str, Any]:
     """Write ``training/eval_split.json`` for the current data sets and return what was written
     (run once per split version: ``python -m training.retrain --pin-eval-split``)."""
-    base, _ = dedupe(load_base_datasets(data_dir))
+    base, _ = dedupe(load_base(data_dir))
     _train, _ev, info = split_base(base)
     PINNED_SPLIT_PATH.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     return info

@@ -7,8 +7,10 @@ Stages (each a progress bar and a line in the run record, :mod:`training.progres
    pinned evaluation split of the base data (by near-duplicate key: no candidate ever trains on
    it); feedback from ``ports.feedback`` (one row per text, newest label wins), its newest
    ``test_fraction`` held out by time; base rows with a labelled text give way to the label.
-3. **Candidate** (:mod:`training.candidate`): the current model's recipe fitted on base-train +
-   older feedback (weight ``feedback_weight``); hold/reject thresholds from out-of-fold scores.
+3. **Candidate** (:mod:`training.candidate`): the current model's recipe (pipeline parameters
+   and fixed lexicon prior) fitted on base-train + older feedback (weight ``feedback_weight``);
+   hold/reject thresholds per text-detected language from out-of-source scores (whole groups held
+   out: each data set's natural units, each site's feedback), as ``saring train`` chooses them.
 4. **Evaluation**: candidate vs current, each at its own thresholds, on the evaluation split and
    the newest feedback; a current model trained on the evaluation split is compared through a
    *reference* (its recipe refitted on base-train only).
@@ -37,10 +39,19 @@ import sklearn
 
 from models import artifact
 from models.classifier import SpamClassifier
-from training.data import dedupe, load_base_datasets
-from training.evalsplit import EVAL_SPLIT, EvalSplit, check_pinned, pin_split, split_base
-from training.evaluate import choose_thresholds_by_lang, evaluate_scores
-from training.candidate import as_classifier, both_classes, evaluation, fit_pipeline, oof_thresholds, recipe, spam_scores_of
+from training.data import dedupe
+from training.evalsplit import EVAL_SPLIT, EvalSplit, check_pinned, load_base, pin_split, split_base
+from training.evaluate import evaluate_scores
+from training.candidate import (
+    as_classifier,
+    both_classes,
+    evaluation,
+    fit_pipeline,
+    oos_thresholds,
+    prior_of,
+    recipe,
+    spam_scores_of,
+)
 from training.feedback import FEEDBACK_DATASET, data_summary_of, dedupe_feedback, split_for_training, time_split
 from training.gate import Tolerances, gate, operating_point_checks
 from training.options import RetrainOptions, RetrainResult
@@ -65,6 +76,27 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+#: How a retrained model's thresholds are chosen (recorded in its metadata).
+THRESHOLD_METHOD = ("out-of-source scores (base groups and each site's feedback held out whole), per text-detected "
+                    "language (en, id) else pooled; hold: held ham <= 1 %, reject: rejected ham <= 0.1 %")
+
+_BASE_CACHE: dict[tuple[str, tuple[tuple[str, int, int], ...]], tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]] = {}
+
+
+def _base_data(root: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """``(raw, de-duplicated, dedupe stats)`` of the base data under ``root``; kept in memory for
+    the process while no file under ``root`` changes (a worker that retrains twice loads once)."""
+    sig = tuple(sorted((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in Path(root).rglob("*") if p.is_file()))
+    key = (str(Path(root).resolve()), sig)
+    if key not in _BASE_CACHE:
+        raw = load_base(root)
+        base, stats = dedupe(raw)
+        _BASE_CACHE.clear()
+        _BASE_CACHE[key] = (raw, base, stats)
+    raw, base, stats = _BASE_CACHE[key]
+    return raw.copy(), base.copy(), json.loads(json.dumps(stats))
+
 
 def _current_model(ports: RetrainPorts) -> SpamClassifier:
     """The current model from the trusted record, else the shipped default."""
@@ -115,9 +147,8 @@ def _retrain(ports: RetrainPorts, options: RetrainOptions, run_id: int, run_dir:
     root = Path(options.data_dir) if options.data_dir is not None else default_data_dir()
 
     with prog.stage("load base data", 2) as bar:
-        raw = load_base_datasets(root)
+        raw, base, dedupe_stats = _base_data(root)
         bar.update(1)
-        base, dedupe_stats = dedupe(raw)
         if options.quick:
             base = stratified_sample(base, options.quick_rows, RANDOM_STATE)
         bar.update(1)
@@ -148,19 +179,20 @@ def _retrain(ports: RetrainPorts, options: RetrainOptions, run_id: int, run_dir:
     need_reference = current_saw_eval and len(fb_train) > 0
     n_cv = folds * (2 if need_reference else 1)
 
-    with prog.stage("choose thresholds (cross-validation)", n_cv) as bar:
-        cand_thresholds, cand_oof = oof_thresholds(params, train_rows, weights, folds, bar)
-        cand_by_lang = choose_thresholds_by_lang(train_rows["label"].to_numpy(), cand_oof,
-                                                 train_rows["lang"].fillna("").astype(str).to_numpy())
+    prior = prior_of(current)
+    with prog.stage("choose thresholds (out of source)", n_cv) as bar:
+        cand_oos, _ = oos_thresholds(params, train_rows, weights, folds, bar, prior)
+        cand_thresholds, cand_by_lang = cand_oos["thresholds"], cand_oos["thresholds_by_lang"]
         if need_reference:
             ref_params = recipe(current, RetrainOptions(quick=options.quick))
-            ref_thresholds, _ = oof_thresholds(ref_params, base_train, np.ones(len(base_train)), folds, bar)
+            ref_oos, _ = oos_thresholds(ref_params, base_train, np.ones(len(base_train)), folds, bar, prior)
 
     trained_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
     feedback_until = feedback["labelled_at"].max().isoformat() if len(feedback) else None
     data_summary = data_summary_of(sp, raw, base, dedupe_stats, feedback, fb_stats, options.since,
                                    options.feedback_weight)
     base_meta = {"trained_at": trained_at, "params": params, "sklearn_version": sklearn.__version__,
+                 "lexicon_prior": prior, "threshold_method": THRESHOLD_METHOD,
                  "quick": options.quick, "eval_split": {"version": split_info["version"], "digest": split_info["digest"]},
                  "parent_version": current.version, "retrain_run_id": run_id, "data": data_summary}
 
@@ -177,7 +209,8 @@ def _retrain(ports: RetrainPorts, options: RetrainOptions, run_id: int, run_dir:
     if need_reference:
         with prog.stage("reference model", 1) as bar:
             ref_pipe = fit_pipeline(ref_params, base_train, np.ones(len(base_train)))
-            reference = as_classifier(ref_pipe, {**base_meta, "params": ref_params, "thresholds": ref_thresholds,
+            reference = as_classifier(ref_pipe, {**base_meta, "params": ref_params, "thresholds": ref_oos["thresholds"],
+                                                 "thresholds_by_lang": ref_oos["thresholds_by_lang"],
                                           "trained_on": "base-train (current recipe, reference)"})
             bar.update(1)
     else:
@@ -268,6 +301,8 @@ def _retrain(ports: RetrainPorts, options: RetrainOptions, run_id: int, run_dir:
         "versions": {"current": current.version, "candidate": candidate.version, "published_model": final.version,
                      "reference": reference.version if reference is not None else None},
         "thresholds": {name: th_ for name, th_ in th.items()},
+        "thresholds_by_lang": {"candidate": cand_by_lang, "current": current.metadata.get("thresholds_by_lang") or {}},
+        "out_of_source": cand_oos["table"],
         "figures": {
             "base_eval": {name: summary_row(ev["overall"]) for name, ev in ev_base.items()},
             "base_eval_per_dataset": {name: {k: summary_row(v) for k, v in ev["per_dataset"].items()}

@@ -228,6 +228,22 @@ Comparator on the base split: <b>{{ s.gate.base_comparator }}</b>.</p>
 </table>{% else %}<p class="muted">No comments in this set.</p>{% endif %}
 {% endfor %}
 
+{% if s.out_of_source %}<h2>Candidate out of source (its thresholds were chosen on these scores)</h2>
+<p class="muted">Each group (a data set's natural unit, or one site's feedback) scored by the candidate's recipe
+fitted without it, at the thresholds the candidate serves for each comment's language.
+Thresholds by language: {% for lg, t in (s.thresholds_by_lang.candidate or {}).items() %}{{ lg }} hold {{ f(t.hold) }} · reject {{ f(t.reject) }}; {% endfor %}
+other languages hold {{ f(s.thresholds.candidate.hold) }} · reject {{ f(s.thresholds.candidate.reject) }}.</p>
+<table><tr><th>group</th><th>n</th><th>ham held</th><th>ham rejected</th><th>spam caught</th><th>ROC AUC</th><th>recall@1% FPR</th></tr>
+{% for name, r in s.out_of_source.per_group.items() %}<tr><td>{{ name }}</td><td>{{ r.n }}</td><td>{{ pct(r.ham_held) }}</td>
+<td>{{ pct(r.ham_rejected) }}</td><td>{{ pct(r.spam_caught) }}</td><td>{{ f(r.roc_auc) }}</td><td>{{ pct(r.recall_at_1pct_fpr) }}</td></tr>{% endfor %}
+{% for name, r in s.out_of_source.per_lang.items() %}<tr><td><b>language {{ name }}</b>{% if r.worst_group_ham_held %}
+<span class="muted">(worst ham held: {{ r.worst_group_ham_held.group }} {{ pct(r.worst_group_ham_held.ham_held) }})</span>{% endif %}</td>
+<td>{{ r.n }}</td><td>{{ pct(r.ham_held) }}</td><td>{{ pct(r.ham_rejected) }}</td><td>{{ pct(r.spam_caught) }}</td><td>{{ f(r.roc_auc) }}</td>
+<td>{{ pct(r.recall_at_1pct_fpr) }}</td></tr>{% endfor %}
+{% set r = s.out_of_source.overall %}<tr><td><b>all</b></td><td>{{ r.n }}</td><td>{{ pct(r.ham_held) }}</td><td>{{ pct(r.ham_rejected) }}</td>
+<td>{{ pct(r.spam_caught) }}</td><td>{{ f(r.roc_auc) }}</td><td>{{ pct(r.recall_at_1pct_fpr) }}</td></tr>
+</table>{% endif %}
+
 <h2>Per data set (fixed evaluation split)</h2>
 <table><tr><th>data set</th><th>n</th><th>spam</th>{% for m in per_models %}<th>{{ m }} AUC</th><th>{{ m }} recall@hold</th>
 <th>{{ m }} FPR@hold</th><th>{{ m }} FPR@reject</th>{% endfor %}</tr>

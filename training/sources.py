@@ -47,6 +47,7 @@ __all__ = [
     "EMAIL_BODY_CHARS",
     "JUDOL_BLOCKS",
     "NEW_DATASETS",
+    "TRAIN_DATASETS",
     "add_units",
     "detok_smsa",
     "email_text",
@@ -60,6 +61,9 @@ NEW_DATASETS: dict[str, str] = {
     "id_hate_abusive_twitter": "id",
 }
 ALL_DATASETS: dict[str, str] = {**BASE_DATASETS, **NEW_DATASETS}
+#: Data sets ``saring train`` and ``saring retrain`` train on (each was measured with and without;
+#: see the model card).
+TRAIN_DATASETS: list[str] = list(ALL_DATASETS)
 
 #: Characters of an e-mail body kept after the subject.
 EMAIL_BODY_CHARS = 400

@@ -50,7 +50,7 @@ from training.oos import (
     worst_examples,
 )
 from training.recipe import RECIPES, fit_params, fit_recipe
-from training.sources import ALL_DATASETS, load_datasets
+from training.sources import ALL_DATASETS, TRAIN_DATASETS, load_datasets
 
 __all__ = ["RECIPE", "TRAIN_DATASETS", "dataset_weights", "main", "run_training"]
 
@@ -62,8 +62,6 @@ N_JOBS = 2
 RECIPE = "svm_lex_prior"
 #: Recipes re-compared out of source with ``--compare``.
 COMPARE = ["old", "svm_lex", "svm_lex_prior"]
-#: Data sets trained on (all of them were measured with and without; see the model card).
-TRAIN_DATASETS: list[str] = list(ALL_DATASETS)
 QUICK_PARAMS = {"word_max_features": 5_000, "char_max_features": 8_000, "calibration_cv": 2}
 QUICK_ROWS = 3_000
 

@@ -31,8 +31,8 @@ from training.retrain import (
 )
 from training.retrain_report import PLOTS
 
-#: Small, quick settings: a 1,500-row stratified sample of the base data, 2 folds.
-QUICK = {"quick": True, "quick_rows": 1500}
+#: Small, quick settings: a 2,500-row stratified sample of the base data (8 data sets), 2 folds.
+QUICK = {"quick": True, "quick_rows": 2500}
 NEW_SPAM = "Harmony Lawn Care removes tree stumps in Oakridge, Dave gives a free quote"
 
 
@@ -53,9 +53,9 @@ def test_eval_split_depends_on_the_text_only():
 
 
 def test_pinned_split_matches_the_data(data_dir):
-    from training.data import dedupe, load_base_datasets
+    from training.data import dedupe
 
-    base, _ = dedupe(load_base_datasets(data_dir))
+    base, _ = dedupe(evalsplit.load_base(data_dir))
     _train, ev, info = split_base(base)
     pinned = json.loads(evalsplit.PINNED_SPLIT_PATH.read_text())
     assert (pinned["version"], pinned["digest"], pinned["rows"]) == (info["version"], info["digest"], len(ev))
@@ -156,7 +156,7 @@ def test_retrain_flips_a_decision_after_moderator_labels(data_app, client, auth,
         assert run.status == "published" and run.candidate_version == result.candidate_version
         assert run.progress["percent"] == 100.0
         done = [d["stage"] for d in run.progress["done"]]
-        assert done[:5] == ["load base data", "gather feedback", "split", "choose thresholds (cross-validation)",
+        assert done[:5] == ["load base data", "gather feedback", "split", "choose thresholds (out of source)",
                             "train candidate"] and done[-1] == "publish"
         assert run.summary["gate"]["passed"] is True
     for name in ("report.html", "summary.json", "model.skops", *PLOTS):
@@ -288,3 +288,24 @@ def test_without_redis_the_version_is_recorded_and_the_shipped_model_kept_for_ro
     assert model_versions.current(clean_db).version == result.candidate_version
     shipped = model_versions.get(clean_db, load_default().version)
     assert shipped is not None and shipped.is_current is False
+
+
+def test_retrain_keeps_the_recipe_and_chooses_thresholds_out_of_source(data_app, feedback_campaign):
+    """A retrained model scores like the shipped one (same fixed lexicon prior), trains on every data
+    set ``saring train`` uses, and its per-language thresholds come from out-of-source scores in
+    which each site's feedback is a held-out group."""
+    from training.sources import TRAIN_DATASETS
+
+    rt = data_app.extensions["saring"]
+    shipped = rt.holder.classifier
+    site_id = feedback_campaign()
+    result = _retrain(data_app, dry_run=True)
+    meta = json.loads((result.report_dir / "model.json").read_text(encoding="utf-8"))
+    assert meta["lexicon_prior"] == shipped.metadata["lexicon_prior"] and meta["lexicon_prior"]
+    assert "out-of-source" in meta["threshold_method"]
+    assert set(meta["thresholds_by_lang"]) <= {"en", "id"}
+    oos = result.summary["out_of_source"]
+    assert f"feedback/site {site_id}" in oos["per_group"]
+    trained = {g.split("/")[0] for g in oos["per_group"]} - {"feedback"}
+    assert trained == set(TRAIN_DATASETS)
+    assert "Candidate out of source" in (result.report_dir / "report.html").read_text(encoding="utf-8")
