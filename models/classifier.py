@@ -9,9 +9,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l1, inplace_csr_row_normalize_l2
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from models.comment import to_frame
+from models.comment import Records
 from models.explain import MAX_REASONS, NO_SIGNALS, Explainer
 from models.features import CommentSignals, MetaTokens, QuantileClipScaler
 from models.lang import comment_lang
@@ -82,29 +84,38 @@ class SpamClassifier:
         walks the fitted steps directly to skip scikit-learn's per-call input validation,
         which dominates the cost for a single comment.
         """
+        return self._features_and_lexicon(frame)[0]
+
+    def _features_and_lexicon(self, frame: pd.DataFrame) -> tuple[sp.csr_matrix, np.ndarray | None]:
+        """:meth:`_features` and the lexicon block of it (dense, ``(n, len(LEXICON_FEATURES))``;
+        ``None`` when the pipeline has no lexicon), without slicing the sparse matrix again."""
         ct = self.pipeline.named_steps["features"]
         blocks = []
+        lexicon = None
         for name, trans, cols in ct.transformers_:
             if isinstance(trans, str) or name == "remainder":
                 continue
             first = trans.steps[0][1] if isinstance(trans, Pipeline) else trans
             if isinstance(cols, str):
-                X: Any = frame[cols].tolist()
+                X: Any = list(frame[cols]) if isinstance(frame, Records) else frame[cols].tolist()
             elif isinstance(first, _RECORD_TRANSFORMERS):
                 X = frame  # they read their columns by name: skip the column-subset copy
             else:
-                X = frame[cols]
-            blocks.append(sp.csr_matrix(_fast_transform(trans, X)))
-        return sp.hstack(blocks, format="csr", dtype=np.float64)
+                X = pd.DataFrame({c: frame[c] for c in cols}) if isinstance(frame, Records) else frame[cols]
+            out = _fast_transform(trans, X)
+            if name == "lexicon":
+                lexicon = out.toarray() if sp.issparse(out) else np.asarray(out, dtype=np.float64)
+            blocks.append(out)
+        return hstack_csr(blocks), lexicon
 
-    def _proba(self, X: sp.csr_matrix) -> np.ndarray:
+    def _proba(self, X: sp.csr_matrix, lexicon: np.ndarray | None = None) -> np.ndarray:
         """Calibrated spam probability, shape ``(n,)``.
 
         Fast path for a linear model with Platt (sigmoid) calibration: ``1 / (1 +
         exp(a * (X w + b0) + b))``; otherwise ``CalibratedClassifierCV.predict_proba``.
         """
         clf = self.pipeline.named_steps["clf"]
-        prior = self._prior(X)
+        prior = self._prior(X, lexicon)
         ccs = getattr(clf, "calibrated_classifiers_", None)
         if ccs is not None and len(ccs) == 1:
             est = ccs[0].estimator
@@ -114,11 +125,14 @@ class SpamClassifier:
                 return 1.0 / (1.0 + np.exp(cal.a_ * f + cal.b_ - prior))
         return with_prior(np.asarray(clf.predict_proba(X)[:, 1], dtype=np.float64), prior)
 
-    def _prior(self, X: sp.csr_matrix) -> np.ndarray:
-        """The fixed lexicon log-odds prior (``metadata["lexicon_prior"]``) per row, else zeros."""
+    def _prior(self, X: sp.csr_matrix, lexicon: np.ndarray | None = None) -> np.ndarray:
+        """The fixed lexicon log-odds prior (``metadata["lexicon_prior"]``) per row, else zeros;
+        ``lexicon``: the lexicon block of ``X`` when the caller has it."""
         weights = self.metadata.get("lexicon_prior")
         if not weights:
             return np.zeros(X.shape[0])
+        if lexicon is not None:
+            return prior_logit(lexicon, weights)
         if self._lex_cols is None:
             names = self.pipeline.named_steps["features"].get_feature_names_out()
             self._lex_cols = np.flatnonzero(np.char.startswith(names.astype(str), "lexicon__"))
@@ -126,10 +140,10 @@ class SpamClassifier:
 
     def spam_scores(self, records: Iterable[Mapping[str, Any]] | pd.DataFrame) -> np.ndarray:
         """Calibrated spam scores only (no reasons), shape ``(n,)``, in [0, 1]."""
-        frame = to_frame(records)
-        if len(frame) == 0:
+        frame = Records.of(records)
+        if frame.n == 0:
             return np.zeros(0)
-        return self._proba(self._features(frame))
+        return self._proba(*self._features_and_lexicon(frame))
 
     def score(self, records: Iterable[Mapping[str, Any]] | pd.DataFrame, hold: float | None = None) -> list[Scored]:
         """Score comment records (mappings with the keys of ``FEATURE_COLUMNS``).
@@ -141,18 +155,18 @@ class SpamClassifier:
         Returns:
             One :class:`Scored` per record, in order.
         """
-        frame = to_frame(records)
-        if len(frame) == 0:
+        frame = Records.of(records)
+        if frame.n == 0:
             return []
-        X = self._features(frame)
-        scores = self._proba(X)
+        X, lexicon = self._features_and_lexicon(frame)
+        scores = self._proba(X, lexicon)
         explainer = self._get_explainer()
         out = []
         for i, score in enumerate(scores):
-            rec = frame.iloc[i]
+            rec = frame.row(i)
             h = hold if hold is not None else resolve_thresholds(
                 self.metadata, comment_lang(str(rec["lang"]), str(rec["content"])))[0]
-            reasons = explainer.reasons(X[i], rec, spam=bool(score >= h))
+            reasons = explainer.reasons(X if X.shape[0] == 1 else X[i], rec, spam=bool(score >= h))
             out.append(Scored(float(score), reasons))
         return out
 
@@ -193,6 +207,58 @@ def _fast_transform(trans: Any, X: Any) -> Any:
             if not (isinstance(t, str) and t == "drop")
         ]
         return sp.hstack(parts, format="csr")
+    if isinstance(trans, TfidfVectorizer):
+        return _tfidf_transform(trans, X)
     if isinstance(trans, QuantileClipScaler):
         return np.clip(np.asarray(X, dtype=np.float64) / trans.scale_, -trans.clip, trans.clip)
     return trans.transform(X)
+
+
+def _tfidf_transform(vec: TfidfVectorizer, docs: Any) -> sp.csr_matrix:
+    """``vec.transform(docs)`` without the input validation of the tf-idf step (a new CSR
+    count matrix from the fitted vocabulary needs none): same result, tested."""
+    X = CountVectorizer.transform(vec, docs)
+    X = X.astype(np.float64) if X.dtype != np.float64 else X
+    tf = vec._tfidf
+    if tf.sublinear_tf:
+        np.log(X.data, X.data)
+        X.data += 1.0
+    if hasattr(tf, "idf_"):
+        X.data *= tf.idf_[X.indices]
+    if tf.norm == "l2":
+        inplace_csr_row_normalize_l2(X)
+    elif tf.norm == "l1":
+        inplace_csr_row_normalize_l1(X)
+    return X
+
+
+def hstack_csr(blocks: list[Any]) -> sp.csr_matrix:
+    """``scipy.sparse.hstack(blocks, format="csr", dtype=float64)`` for blocks of equal row count
+    that are CSR matrices or dense 2-D arrays, without converting each dense block to CSR first
+    (that conversion and the generic stacking cost more than a single comment's features)."""
+    n = blocks[0].shape[0]
+    rows, cols, vals = [], [], []
+    offset = 0
+    for b in blocks:
+        if sp.issparse(b):
+            b = b.tocsr()
+            rows.append(np.repeat(np.arange(n), np.diff(b.indptr)))
+            cols.append(b.indices.astype(np.int64) + offset)
+            vals.append(b.data.astype(np.float64, copy=False))
+        else:
+            b = np.asarray(b, dtype=np.float64).reshape(n, -1)
+            r, c = np.nonzero(b)
+            rows.append(r)
+            cols.append(c + offset)
+            vals.append(b[r, c])
+        offset += b.shape[1]
+    r = np.concatenate(rows)
+    c = np.concatenate(cols)
+    v = np.concatenate(vals)
+    order = np.argsort(r, kind="stable")  # blocks are in column order: a stable sort by row keeps columns sorted
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(r, minlength=n), out=indptr[1:])
+    idx_dtype = np.int32 if max(offset, len(v)) < 2**31 else np.int64
+    out = sp.csr_matrix((v[order], c[order].astype(idx_dtype), indptr.astype(idx_dtype)), shape=(n, offset))
+    out.has_sorted_indices = True
+    return out

@@ -55,3 +55,26 @@ def to_frame(records: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFram
     }
     frame = pd.DataFrame(data, columns=FEATURE_COLUMNS, dtype="str")
     return frame
+
+
+class Records(dict):
+    """Comment records by column — ``{column: [str, ...]}`` for every :data:`FEATURE_COLUMNS`
+    column — with the row count in :attr:`n`: a light stand-in for the :func:`to_frame` DataFrame
+    on the scoring path (building a pandas frame costs more than scoring one comment's features).
+    The classifier's transformers read it through :func:`models.features.column_of`."""
+
+    n: int
+
+    @classmethod
+    def of(cls, records: Iterable[Mapping[str, Any]] | pd.DataFrame) -> "Records":
+        """The same normalisation as :func:`to_frame` (missing/``None``/NaN → ``""``, ``str``)."""
+        rows = records.to_dict("records") if isinstance(records, pd.DataFrame) else list(records)
+        out = cls({col: [_as_str(row.get(col, "")) if hasattr(row, "get") else "" for row in rows]
+                   for col in FEATURE_COLUMNS})
+        out.n = len(rows)
+        return out
+
+    def row(self, i: int) -> dict[str, str]:
+        """Record ``i`` as a dict."""
+        return {col: values[i] for col, values in self.items()}
+

@@ -12,7 +12,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.pipeline import Pipeline
 
-from models.lexicon import describe
+from models.lexicon import LEXICON_FEATURES, describe, prior_contributions
 from models.text import extract_links, find_spaced_runs, normalize_text
 
 
@@ -65,6 +65,9 @@ _HAM_SIGNAL_SENTENCES: dict[str, str] = {
 
 
 
+_LEX_INDEX = {f: i for i, f in enumerate(LEXICON_FEATURES)}
+
+
 class Explainer:
     """Turns a linear model's per-feature contributions into sentences.
 
@@ -104,6 +107,14 @@ class Explainer:
                     if sub_name == "char":
                         self.char_analyzer = sub.build_analyzer()
 
+    def _prior_of(self, feature: str, value: float) -> float:
+        """The fixed prior's log-odds for one lexicon column of one comment (0 without a prior)."""
+        if not self.prior or feature not in _LEX_INDEX or value <= 0:
+            return 0.0
+        x = np.zeros((1, len(LEXICON_FEATURES)))
+        x[0, _LEX_INDEX[feature]] = value
+        return float(prior_contributions(x, self.prior)[0, _LEX_INDEX[feature]])
+
     def reasons(self, row: sp.csr_matrix, record: pd.Series, spam: bool) -> list[str]:
         """Up to :data:`MAX_REASONS` sentences for one comment.
 
@@ -132,7 +143,7 @@ class Explainer:
             elif block == "metatok":
                 units[("metatok", rest)] += c
             elif block == "lexicon":
-                units[("lexicon", rest)] += c + (self.prior.get(rest, 0.0) if row_val > 0 else 0.0)
+                units[("lexicon", rest)] += c + self._prior_of(rest, row_val)
         if char_parts and self.char_analyzer is not None:
             self._share_char_ngrams(char_parts, record, units)
         for key in _NOT_REASONS:

@@ -19,6 +19,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from models.comment import Records
 from models.text import (
     MAX_TEXT_CHARS,
     extract_links,
@@ -45,6 +46,8 @@ def column_of(X: Any, name: str) -> list[str]:
         if name not in X.columns:
             return [""] * len(X)
         return ["" if v is None or (isinstance(v, float) and v != v) else str(v) for v in X[name]]
+    if isinstance(X, Records):
+        return X[name] if name in X else [""] * X.n
     raise TypeError(f"expected a pandas DataFrame of comment records, got {type(X).__name__}")
 
 

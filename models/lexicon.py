@@ -18,11 +18,12 @@ Each term carries its source tag:
   illegal *pinjol* and *judol* promotion, essay-mill and fake "fund recovery" spam); not from the
   data here.
 
-Author fields get no weights of their own (the public training rows have no author URL or
-e-mail, so such weights could not be learned): an author name, author-URL domain/path or
-e-mail local part that contains a category term, a brand token or a call to action adds to the
-*same* column as the content would, and an author URL through a URL shortener adds to the
-content's ``shortener`` column; the weights learned from comment texts then apply.
+Author fields: an author name, author-URL domain/path or e-mail local part that contains a
+category term adds to the *same* column as the content would, and sets ``author_spammy``; an author
+URL through a URL shortener sets ``author_shortener``. The public training rows have no author URL
+or e-mail, so those columns cannot learn a weight: the fixed prior (:data:`PRIOR_LOGIT`) gives
+them theirs. A brand-like token in an author name (``jessica123``) is an ordinary user name and
+does not set ``author_spammy``.
 """
 from __future__ import annotations
 
@@ -38,8 +39,8 @@ from sklearn.utils.validation import check_is_fitted
 from models.features import column_of, StringInputMixin
 from models.text import MAX_TEXT_CHARS, SHORTENER_DOMAINS, extract_links, normalize_text, registered_domain
 
-__all__ = ["CATEGORIES", "LEXICON", "LEXICON_FEATURES", "PRIOR_LOGIT", "LexiconSignals", "describe", "find_terms",
-           "prior_logit"]
+__all__ = ["CATEGORIES", "DATA_POOR", "LEXICON", "LEXICON_FEATURES", "PRIOR_LOGIT", "PRIOR_MORE", "LexiconSignals",
+           "describe", "find_terms", "prior_contributions", "prior_logit"]
 
 #: category → [(term regex on normalised text, source tag)]
 LEXICON: dict[str, list[tuple[str, str]]] = {
@@ -143,30 +144,62 @@ _BRAND_RE = re.compile(r"\b(?=[a-z0-9]{5,14}\b)[a-z]{3,}(?:\d{2,3}|4d)\b")
 _BRAND_STOP = frozenset({"covid19", "mp3", "mp4", "windows10", "windows11", "ps5", "iphone13", "iphone14", "iphone15"})
 
 #: Output columns of :class:`LexiconSignals`, in order.
-LEXICON_FEATURES: list[str] = [f"lex_{c}" for c in CATEGORIES] + ["brand_token", "shortener", "author_spammy"]
+LEXICON_FEATURES: list[str] = [f"lex_{c}" for c in CATEGORIES] + ["brand_token", "shortener", "author_spammy",
+                                                                  "author_shortener"]
 
 
-#: Fixed log-odds added to the model's score when a lexicon column fires (``> 0``): expert prior
-#: knowledge, *not learned* — most categories (SEO, replica goods, essay mills, fake recovery, VPN /
-#: free movies, dating, crypto) have no or almost no spam in the public training rows, so a learned
-#: weight for them is ~0 or even negative, and author fields never occur there. A category term
-#: multiplies the odds of spam by e^2.5 ≈ 12. The served thresholds are chosen on out-of-source
-#: scores *with* this prior applied, so it cannot push held ham above the 1 % target unnoticed.
+#: Categories with no or almost no spam in the public training rows (under 0.1 % of spam rows
+#: hit them; gambling, loans, pharmacy, adult, work from home and calls to action hit 0.5–6 %): the
+#: learned weight of such a column is ~0 or even negative, so the prior carries them.
+DATA_POOR: frozenset[str] = frozenset({"lex_crypto", "lex_seo", "lex_essay", "lex_replica", "lex_recovery",
+                                       "lex_vpn_movies"})
+
+#: Fixed log-odds added to the model's score when a lexicon column fires: expert prior knowledge,
+#: *not learned*. ``"<column>"`` is added for the first hit and ``"<column>+"`` for each further
+#: hit (at most :data:`MAX_MORE` further; distinct terms, or one term also in an author field).
+#: A term of a data-poor category multiplies the odds of spam by e^4.5 ≈ 90, of another
+#: category (the learned weight already counts) by e^2.5 ≈ 12; an author name or author URL that
+#: is itself a spam phrase by e^4 and an author homepage behind a URL shortener by e^3 (neither
+#: occurs in the training rows, so neither can be learned). The served thresholds are chosen on
+#: out-of-source scores *with* this prior applied, so it cannot push held ham above the 1 %
+#: target unnoticed (its effect there is measured in ``models/default/experiments.json``).
 PRIOR_LOGIT: dict[str, float] = {
-    **{f"lex_{c}": 2.5 for c in CATEGORIES if c != "call_to_action"},
+    **{f"lex_{c}": (4.5 if f"lex_{c}" in DATA_POOR else 2.5) for c in CATEGORIES if c != "call_to_action"},
+    **{f"lex_{c}+": 2.5 for c in CATEGORIES if c != "call_to_action"},
     "lex_call_to_action": 1.0,
     "brand_token": 1.0,
     "shortener": 0.0,
-    "author_spammy": 2.0,
+    "author_spammy": 4.0,
+    "author_shortener": 3.0,
 }
+#: Further hits of one column counted by the prior.
+MAX_MORE = 2
+
+
+@functools.lru_cache(maxsize=16)
+def _prior_vectors(items: tuple[tuple[str, float], ...]) -> tuple[np.ndarray, np.ndarray]:
+    w = dict(items)
+    return (np.asarray([w.get(f, 0.0) for f in LEXICON_FEATURES]),
+            np.asarray([w.get(f + "+", 0.0) for f in LEXICON_FEATURES]))
+
+
+def prior_contributions(X_lex: Any, weights: dict[str, float] | None = None) -> np.ndarray:
+    """Per-row, per-column log-odds of the prior, shape ``(n, len(LEXICON_FEATURES))``.
+
+    ``X_lex`` is :class:`LexiconSignals` output (``log1p(min(hits, 4))`` per column, or 0/1);
+    ``weights`` as :data:`PRIOR_LOGIT` (a model's ``metadata["lexicon_prior"]``; older models have
+    no ``"+"`` keys: first hit only).
+    """
+    w = weights if weights is not None else PRIOR_LOGIT
+    X = X_lex.toarray() if hasattr(X_lex, "toarray") else np.asarray(X_lex, dtype=np.float64)
+    first, more = _prior_vectors(tuple(sorted((k, float(v)) for k, v in w.items())))
+    hits = np.rint(np.expm1(X))
+    return (X > 0) * first + np.clip(hits - 1, 0, MAX_MORE) * more
 
 
 def prior_logit(X_lex: Any, weights: dict[str, float] | None = None) -> np.ndarray:
-    """Log-odds prior per row from :class:`LexiconSignals` output ``(n, len(LEXICON_FEATURES))``."""
-    w = weights if weights is not None else PRIOR_LOGIT
-    vec = np.asarray([float(w.get(f, 0.0)) for f in LEXICON_FEATURES])
-    X = X_lex.toarray() if hasattr(X_lex, "toarray") else np.asarray(X_lex, dtype=np.float64)
-    return (X > 0).astype(np.float64) @ vec
+    """Log-odds prior per row, shape ``(n,)`` (the row sums of :func:`prior_contributions`)."""
+    return prior_contributions(X_lex, weights).sum(axis=1)
 
 
 def _split_words(s: str) -> str:
@@ -186,13 +219,14 @@ def _row(text: str, author: str, author_url: str, author_email: str) -> tuple[fl
     counts, brands = _content_hits(normalize_text(text))
     cat = list(counts)
     short = float(any(link.shortener for link in extract_links(text))) if text else 0.0
+    author_short = 0.0
     # author fields: name, URL domain + path, e-mail local part, searched for the same terms
     # (text, run-together?): a domain name is split into the lexicon words it contains
     aparts = [(normalize_text(author[:200]), False)] if author.strip() else []
     if author_url.strip():
         dom = registered_domain(author_url)
         if dom in SHORTENER_DOMAINS:
-            short = 1.0
+            author_short = 1.0
         aparts.append((_split_words(re.sub(r"^\w+://", "", author_url[:300])), False))
         aparts.append((_wordsplit_compact(re.sub(r"[^a-z0-9]+", "", dom.split(".")[0].lower())), False))
     if "@" in author_email:
@@ -201,14 +235,12 @@ def _row(text: str, author: str, author_url: str, author_email: str) -> tuple[fl
     for part, _ in aparts:
         a_counts, a_brands = _content_hits(part)
         for i, c in enumerate(CATEGORIES):
-            hit = a_counts[i]
-            if hit:
+            if a_counts[i]:
                 cat[i] += 1
                 spammy = 1
         brands += a_brands
-        spammy = spammy or int(a_brands > 0)
     vals = [float(np.log1p(min(v, 4))) for v in cat]
-    return (*vals, float(np.log1p(min(brands, 4))), short, float(spammy))
+    return (*vals, float(np.log1p(min(brands, 4))), short, float(spammy), author_short)
 
 
 @functools.lru_cache(maxsize=1)
@@ -253,7 +285,11 @@ def describe(feature: str, record: Any) -> str:
     if feature == "shortener":
         return "Link through a URL shortener"
     if feature == "author_spammy":
-        return "Author fields name a spam product or brand"
+        return "Author name or URL is spam wording"
+    if feature == "author_shortener":
+        url = str(record.get("author_url", "") or "")
+        dom = registered_domain(url) if url.strip() else ""
+        return f"Author URL through URL shortener {dom}" if dom else "Author URL through a URL shortener"
     return ""
 
 
@@ -263,9 +299,10 @@ class LexiconSignals(StringInputMixin, TransformerMixin, BaseEstimator):
     Input: comment frame (``content``, ``author``, ``author_url``, ``author_email``). Output:
     float array ``(n, len(LEXICON_FEATURES))``: per category ``log1p(min(hits, 4))`` of term hits
     in the content plus one per author field that contains a term; ``brand_token`` the same for
-    brand-like tokens; ``shortener`` 1 when a content link or the author URL goes through a URL
-    shortener; ``author_spammy`` 1 when an author field holds a term or brand token (it never
-    fires on the public training rows, so its learned weight stays near 0: it is for reasons).
+    brand-like tokens; ``shortener`` 1 when a content link goes through a URL shortener;
+    ``author_spammy`` 1 when an author field holds a category term; ``author_shortener`` 1 when the
+    author URL goes through a URL shortener (neither occurs in the public training rows: the fixed
+    prior, not a learned weight, gives them their effect).
     """
 
     def fit(self, X: pd.DataFrame, y: Any = None) -> "LexiconSignals":

@@ -32,6 +32,7 @@ __all__ = [
     "block_metrics",
     "choose_oos_thresholds",
     "group_folds",
+    "oos_predictions",
     "oos_scores",
     "oos_table",
     "row_langs",
@@ -80,33 +81,51 @@ def group_folds(groups: Sequence[str], datasets: Sequence[str], n_folds: int = N
     return [(idx[fold != k], idx[fold == k]) for k in range(n_folds) if (fold == k).any()]
 
 
-def _fold_scores(fit: Callable[[pd.DataFrame, np.ndarray], Any], frame: pd.DataFrame, y: np.ndarray,
-                 train_idx: np.ndarray, test_idx: np.ndarray) -> np.ndarray:
+def spam_column(model: Any, X: pd.DataFrame) -> np.ndarray:
+    """``model.predict_proba(X)[:, 1]`` as a ``(n, 1)`` float array (the default ``predict``)."""
+    return np.asarray(model.predict_proba(X)[:, 1:2], dtype=np.float64)
+
+
+def _fold_predictions(fit: Callable[[pd.DataFrame, np.ndarray], Any], predict: Callable[[Any, pd.DataFrame], np.ndarray],
+                      frame: pd.DataFrame, y: np.ndarray, train_idx: np.ndarray, test_idx: np.ndarray) -> np.ndarray:
     model = fit(frame.iloc[train_idx], y[train_idx])
-    return np.asarray(model.predict_proba(frame.iloc[test_idx])[:, 1], dtype=np.float64)
+    return np.asarray(predict(model, frame.iloc[test_idx]), dtype=np.float64).reshape(len(test_idx), -1)
+
+
+def oos_predictions(fit: Callable[[pd.DataFrame, np.ndarray], Any], frame: pd.DataFrame, y: np.ndarray,
+                    folds: list[tuple[np.ndarray, np.ndarray]],
+                    predict: Callable[[Any, pd.DataFrame], np.ndarray] = spam_column,
+                    progress: Callable[[], None] | None = None, n_jobs: int = 1) -> np.ndarray:
+    """Out-of-fold predictions, shape ``(n, m)``: for each fold, ``fit(train_rows, y_train)`` → a
+    fitted model, and ``predict(model, held_out_rows)`` → ``(n_held_out, m)``. ``n_jobs`` folds
+    run at once (joblib)."""
+    parts: list[tuple[np.ndarray, np.ndarray]] = []
+    if n_jobs == 1:
+        for train_idx, test_idx in folds:
+            parts.append((test_idx, _fold_predictions(fit, predict, frame, y, train_idx, test_idx)))
+            if progress is not None:
+                progress()
+    else:
+        from joblib import Parallel, delayed
+
+        jobs = Parallel(n_jobs=n_jobs, return_as="generator")(
+            delayed(_fold_predictions)(fit, predict, frame, y, tr, te) for tr, te in folds)
+        for (_, test_idx), pred in zip(folds, jobs):
+            parts.append((test_idx, pred))
+            if progress is not None:
+                progress()
+    width = parts[0][1].shape[1] if parts else 1
+    out = np.full((len(y), width), np.nan)
+    for test_idx, pred in parts:
+        out[test_idx] = pred
+    return out
 
 
 def oos_scores(fit: Callable[[pd.DataFrame, np.ndarray], Any], frame: pd.DataFrame, y: np.ndarray,
                folds: list[tuple[np.ndarray, np.ndarray]], progress: Callable[[], None] | None = None,
                n_jobs: int = 1) -> np.ndarray:
-    """Out-of-fold spam scores: for each fold, ``fit(train_rows, y_train)`` → a fitted model
-    with ``predict_proba``, scored on the held-out rows. ``n_jobs`` folds run at once (joblib)."""
-    out = np.full(len(y), np.nan)
-    if n_jobs == 1:
-        for train_idx, test_idx in folds:
-            out[test_idx] = _fold_scores(fit, frame, y, train_idx, test_idx)
-            if progress is not None:
-                progress()
-        return out
-    from joblib import Parallel, delayed
-
-    jobs = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(_fold_scores)(fit, frame, y, tr, te) for tr, te in folds)
-    for (_, test_idx), scores in zip(folds, jobs):
-        out[test_idx] = scores
-        if progress is not None:
-            progress()
-    return out
+    """Out-of-fold spam scores, shape ``(n,)``: :func:`oos_predictions` of ``predict_proba[:, 1]``."""
+    return oos_predictions(fit, frame, y, folds, progress=progress, n_jobs=n_jobs)[:, 0]
 
 
 def recall_at_fpr(y: np.ndarray, s: np.ndarray, max_fpr: float = 0.01) -> float | None:

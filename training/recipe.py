@@ -9,7 +9,7 @@ import pandas as pd
 
 from models.pipeline import build_pipeline
 
-__all__ = ["RECIPES", "fit_params", "fit_recipe", "source_weights"]
+__all__ = ["RECIPES", "PriorModel", "apply_prior", "fit_params", "fit_recipe", "source_weights"]
 
 #: name → build_pipeline parameters plus ``weighting`` (see :func:`source_weights`).
 RECIPES: dict[str, dict[str, Any]] = {
@@ -32,16 +32,28 @@ class PriorModel:
         self.pipeline = pipeline
         self.prior = prior
 
-    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        from models.classifier import with_prior
-        from models.lexicon import prior_logit
-
+    def parts(self, X: pd.DataFrame) -> np.ndarray:
+        """The learned spam score and the lexicon columns, shape ``(n, 1 + len(LEXICON_FEATURES))``:
+        what any prior is applied to (:func:`apply_prior`)."""
         p = self.pipeline.predict_proba(X)[:, 1]
         ct = self.pipeline.named_steps["features"]
         lex = ct.named_transformers_["lexicon"]
         cols = [c for name, _, c in ct.transformers_ if name == "lexicon"][0]
-        q = with_prior(np.asarray(p, dtype=np.float64), prior_logit(lex.transform(X[cols]), self.prior))
+        L = lex.transform(X[cols])
+        L = L.toarray() if hasattr(L, "toarray") else np.asarray(L, dtype=np.float64)
+        return np.column_stack([np.asarray(p, dtype=np.float64), L])
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        q = apply_prior(self.parts(X), self.prior)
         return np.column_stack([1 - q, q])
+
+
+def apply_prior(parts: np.ndarray, prior: dict[str, float] | None) -> np.ndarray:
+    """Spam scores ``(n,)`` from :meth:`PriorModel.parts` output under the lexicon prior ``prior``."""
+    from models.classifier import with_prior
+    from models.lexicon import prior_logit
+
+    return with_prior(parts[:, 0], prior_logit(parts[:, 1:], prior or {}))
 
 
 def source_weights(datasets: np.ndarray, labels: np.ndarray, mode: str) -> np.ndarray | None:

@@ -43,13 +43,16 @@ from training.oos import (
     N_OOS_FOLDS,
     choose_oos_thresholds,
     group_folds,
+    oos_predictions,
     oos_scores,
     oos_table,
     row_langs,
     served_thresholds,
+    spam_column,
     worst_examples,
 )
-from training.recipe import RECIPES, fit_params, fit_recipe
+from models.lexicon import CATEGORIES, PRIOR_LOGIT
+from training.recipe import RECIPES, PriorModel, apply_prior, fit_params, fit_recipe
 from training.sources import ALL_DATASETS, TRAIN_DATASETS, load_datasets
 
 __all__ = ["RECIPE", "TRAIN_DATASETS", "dataset_weights", "main", "run_training"]
@@ -144,14 +147,49 @@ def _livechat_check(clf: artifact.SpamClassifier, data_dir: Path) -> dict[str, A
     }
 
 
+def _parts(model: Any, X: pd.DataFrame) -> np.ndarray:
+    return model.parts(X) if isinstance(model, PriorModel) else spam_column(model, X)
+
+
 def _oos_run(recipe: Any, data: pd.DataFrame, y: np.ndarray, folds: list, extra: dict[str, Any],
              langs: np.ndarray, bar: Any) -> dict[str, Any]:
     t0 = time.perf_counter()
-    scores = oos_scores(lambda X, yy: fit_recipe(recipe, X, yy, **extra), data, y, folds,
-                        progress=lambda: bar.update(1), n_jobs=N_JOBS)
+    parts = oos_predictions(lambda X, yy: fit_recipe(recipe, X, yy, **extra), data, y, folds, predict=_parts,
+                            progress=lambda: bar.update(1), n_jobs=N_JOBS)
+    prior = dict(PRIOR_LOGIT) if (RECIPES.get(recipe, {}) if isinstance(recipe, str) else recipe).get("prior") else None
+    scores = apply_prior(parts, prior) if parts.shape[1] > 1 else parts[:, 0]
     chosen = choose_oos_thresholds(y, scores, langs)
-    return {"scores": scores, "thresholds": chosen, "seconds": round(time.perf_counter() - t0, 1),
-            "table": oos_table(y, scores, data["group"].to_numpy(), langs, chosen)}
+    out = {"scores": scores, "thresholds": chosen, "seconds": round(time.perf_counter() - t0, 1),
+           "table": oos_table(y, scores, data["group"].to_numpy(), langs, chosen)}
+    if prior is not None:
+        out["prior_effect"] = prior_effect(parts, y, langs, data["group"].to_numpy())
+    return out
+
+
+#: Priors compared in the model card (same fitted folds; thresholds re-chosen for each).
+PRIOR_VARIANTS: dict[str, dict[str, float]] = {
+    "none (learned weights only)": {},
+    "first hit +2.5 per category, author +2 (the previous model's)": {
+        **{f"lex_{c}": 2.5 for c in CATEGORIES if c != "call_to_action"}, "lex_call_to_action": 1.0,
+        "brand_token": 1.0, "author_spammy": 2.0},
+    "shipped (PRIOR_LOGIT)": dict(PRIOR_LOGIT),
+}
+
+
+def prior_effect(parts: np.ndarray, y: np.ndarray, langs: np.ndarray, groups: np.ndarray) -> dict[str, dict[str, Any]]:
+    """Out-of-source figures of :data:`PRIOR_VARIANTS` on the same fold predictions
+    (:meth:`training.recipe.PriorModel.parts`), each at thresholds chosen for it."""
+    out = {}
+    for name, prior in PRIOR_VARIANTS.items():
+        s = apply_prior(parts, prior)
+        chosen = choose_oos_thresholds(y, s, langs)
+        t = oos_table(y, s, groups, langs, chosen)
+        by = chosen["thresholds_by_lang"]
+        out[name] = {**{k: t["overall"][k] for k in ("ham_held", "ham_rejected", "spam_caught", "roc_auc")},
+                     "en_spam_caught": t["per_lang"].get("en", {}).get("spam_caught"),
+                     "id_spam_caught": t["per_lang"].get("id", {}).get("spam_caught"),
+                     "en_hold": by.get("en", {}).get("hold"), "id_hold": by.get("id", {}).get("hold")}
+    return out
 
 
 def run_training(data_dir: Path | str | None, out_dir: Path | str, progress: bool = True, quick: bool = False,
@@ -265,6 +303,7 @@ def run_training(data_dir: Path | str | None, out_dir: Path | str, progress: boo
         "thresholds_by_lang": meta_th["thresholds_by_lang"],
         "oos": best["table"],
         "oos_seconds": best["seconds"],
+        "prior_effect": best.get("prior_effect"),
         "pooled_cv": pooled_table,
         "pooled_cv_own_thresholds": pooled_own,
         "pooled_cv_seconds": round(pooled_seconds, 1),

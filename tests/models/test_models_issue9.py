@@ -86,7 +86,7 @@ SPAM_ID = [
     "Robot trading profit harian 10%, investasi aman terpercaya, hubungi kami",
     "Kerja online dari rumah penghasilan jutaan per hari, modal HP saja, daftar sekarang",
     "Jasa joki skripsi dan tugas kuliah murah, chat WA 085712345678",
-    pytest.param("Jasa backlink dan jasa SEO murah, website langsung halaman satu Google", marks=XFAIL_ID),
+    "Jasa backlink dan jasa SEO murah, website langsung halaman satu Google",
     "Nonton film gratis tanpa iklan di https://s.id/filmgratis",
     "Dukun pelet ampuh, pesugihan tanpa tumbal, hubungi WA 081377788899",
 ]
@@ -100,10 +100,27 @@ SPAM_EN = [
     "Hot singles in your area want to meet you tonight, join the best dating site now",
     "Replica watches and designer handbags at 80% off, visit our website",
     "Buy cheap backlinks and SEO services to rank your website on the first page of Google",
-    pytest.param("Professional essay writing service: write my essay for me, cheap term papers", marks=XFAIL_EN),
+    "Professional essay writing service: write my essay for me, cheap term papers",
     "Watch movies online free in HD, best free VPN included: https://bit.ly/freemoviez",
     "Lost money to a scam? Crypto recovery expert will recover your lost funds, contact me on WhatsApp",
     "Check out my channel and subscribe, I post new videos every day!",
+    # second wordings of the categories (written while the prior weights were chosen; see the model card)
+    "Best online casino bonus this week: 200 free spins and no deposit bonus at https://casino-royal-bonus.example",
+    "I earn $7,000 a month working from home part time, anyone can do it, details at https://bit.ly/wfh-job",
+    "Invest in bitcoin with our crypto trading signals, guaranteed returns of 30% per week",
+    "Need cash fast? Payday loans approved in 10 minutes even with bad credit, apply at quickcash.example",
+    "Top quality replica watches and designer handbags at 80% off, free shipping worldwide",
+    "Watch free movies online in HD and get the best cheap VPN for streaming, link in my profile",
+    "Professional essay writing service: write my essay for me, cheap term papers, 100% original",
+]
+#: ordinary comments that name a spam category (against it, or in passing): must be accepted
+HAM_MENTIONS = [
+    ("Judi online dan pinjol ilegal bikin banyak warga terlilit utang, tolong diberantas.", "id_ID"),
+    ("Tetangga saya kehilangan rumah karena judi slot, semoga pemerintah tegas.", "id_ID"),
+    ("Hapus saja komentar promosi situs judi di bawah ini min, meresahkan.", "id_ID"),
+    ("My uncle lost his savings to online gambling, thank you for writing about addiction.", "en_US"),
+    ("These replica ads in the comments are getting out of hand, can the moderators remove them?", "en_US"),
+    ("Any tips for a student who struggles with essay structure? My teacher says my paragraphs are too long.", "en_US"),
 ]
 
 
@@ -132,6 +149,12 @@ def test_english_comments_accepted(clf: SpamClassifier, text: str) -> None:
         assert decision == "accept", (text, declared, score)
 
 
+@pytest.mark.parametrize("text,declared", HAM_MENTIONS)
+def test_comments_naming_a_spam_category_accepted(clf: SpamClassifier, text: str, declared: str) -> None:
+    decision, score = _decision(clf, text, declared)
+    assert decision == "accept", (text, score)
+
+
 @pytest.mark.parametrize("text,lang", HAM_OTHER)
 def test_other_languages_accepted(clf: SpamClassifier, text: str, lang: str) -> None:
     decision, score = _decision(clf, text)
@@ -150,12 +173,17 @@ def test_english_spam_caught(clf: SpamClassifier, text: str) -> None:
     assert decision in ("hold", "reject"), (text, score)
 
 
-@pytest.mark.xfail(strict=False, reason="author_spammy learned a negative weight from judol handles; see report")
-def test_author_fields_raise_the_score(clf: SpamClassifier) -> None:
-    bare = clf.score_one({"content": "Nice post!"}).spam_score
-    spammy = clf.score_one({"content": "Nice post!", "author": "casino bonus", "author_url": "https://bit.ly/xyz"})
-    assert spammy.spam_score > bare
-    assert any("shortener" in r.lower() or "gambling" in r.lower() for r in spammy.reasons), spammy.reasons
+def test_author_fields_decide_a_bare_compliment(clf: SpamClassifier) -> None:
+    """"Nice post!" from an author named after a spam product, with a homepage behind a URL
+    shortener, is held; the bare compliment, or one from an ordinary reader, is accepted."""
+    assert _decision(clf, "Nice post!", "en_US")[0] == "accept"
+    assert _decision(clf, "Nice post!", "en_US", author="Maria Lopez", author_url="https://maria-lopez.example")[0] == "accept"
+    assert _decision(clf, "Nice post!", "en_US", author="jessica123")[0] == "accept"
+    decision, score = _decision(clf, "Nice post!", "en_US", author="casino bonus", author_url="https://bit.ly/xyz")
+    assert decision in ("hold", "reject"), score
+    scored = clf.score_one({"content": "Nice post!", "lang": "en_US", "author": "casino bonus",
+                            "author_url": "https://bit.ly/xyz"})
+    assert any("author" in r.lower() for r in scored.reasons), scored.reasons
 
 
 def test_reasons_follow_the_deciding_threshold(clf: SpamClassifier) -> None:
@@ -170,3 +198,17 @@ def test_metadata_has_per_language_out_of_source_thresholds(clf: SpamClassifier)
     by_lang = clf.metadata["thresholds_by_lang"]
     assert {"en", "id"} <= set(by_lang)
     assert "out-of-source" in clf.metadata["threshold_method"]
+
+
+def test_served_scores_equal_the_scores_thresholds_were_chosen_on(clf: SpamClassifier) -> None:
+    """``SpamClassifier`` (serving, with its fast paths) and ``training.recipe.PriorModel`` (the
+    out-of-source folds the thresholds were chosen on) give the same spam scores."""
+    from models.comment import to_frame
+    from training.recipe import PriorModel
+
+    records = [{"content": t, "lang": "id"} for t in HAM_ID[:5] + [x for x in SPAM_EN if isinstance(x, str)][:5]]
+    records.append({"content": "Nice post!", "author": "casino bonus", "author_url": "https://bit.ly/xyz"})
+    served = clf.spam_scores(records)
+    trained = PriorModel(clf.pipeline, clf.metadata["lexicon_prior"]).predict_proba(to_frame(records))[:, 1]
+    assert served == pytest.approx(trained, abs=1e-7)
+    assert [s.spam_score for s in clf.score(records)] == pytest.approx(list(served), abs=1e-12)

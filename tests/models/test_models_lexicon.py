@@ -5,7 +5,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.lexicon import LEXICON, LEXICON_FEATURES, LexiconSignals, describe, find_terms
+from models.lexicon import (
+    DATA_POOR,
+    LEXICON,
+    LEXICON_FEATURES,
+    PRIOR_LOGIT,
+    LexiconSignals,
+    describe,
+    find_terms,
+    prior_contributions,
+    prior_logit,
+)
 
 
 def _row(**rec: str) -> dict[str, float]:
@@ -60,11 +70,29 @@ def test_author_fields_use_content_columns() -> None:
     bare = _row(content="Nice post!")
     spammy = _row(content="Nice post!", author="casino bonus", author_url="https://bit.ly/xyz")
     assert all(v == 0 for v in bare.values())
-    assert spammy["lex_gambling"] > 0 and spammy["shortener"] == 1.0 and spammy["author_spammy"] == 1.0
+    assert spammy["lex_gambling"] > 0 and spammy["author_shortener"] == 1.0 and spammy["author_spammy"] == 1.0
+    assert spammy["shortener"] == 0.0  # the content has no link
     dom = _row(content="Great article", author="John", author_url="https://bestcasinobonus.com/")
     assert dom["lex_gambling"] > 0
     # a name that merely contains a lexicon word is not a hit
     assert _row(content="Great article", author="Thomas Scattergood")["author_spammy"] == 0
+    # a user name with digits is an ordinary handle, not spam wording
+    assert _row(content="Great article", author="jessica123")["author_spammy"] == 0
+    assert _row(content="see https://bit.ly/abc")["shortener"] == 1.0
+
+
+def test_prior_counts_further_hits_and_favours_data_poor_categories() -> None:
+    one = LexiconSignals().fit_transform(pd.DataFrame({"content": ["replica watches here"]}))
+    two = LexiconSignals().fit_transform(pd.DataFrame({"content": ["replica watches and designer handbags"]}))
+    i = LEXICON_FEATURES.index("lex_replica")
+    assert prior_logit(one)[0] == pytest.approx(PRIOR_LOGIT["lex_replica"])
+    assert prior_logit(two)[0] == pytest.approx(PRIOR_LOGIT["lex_replica"] + PRIOR_LOGIT["lex_replica+"])
+    assert prior_contributions(two)[0, i] == pytest.approx(prior_logit(two)[0])
+    assert "lex_replica" in DATA_POOR and "lex_gambling" not in DATA_POOR
+    assert PRIOR_LOGIT["lex_replica"] > PRIOR_LOGIT["lex_gambling"]
+    # a model trained before the "+" keys: first hit only
+    old = {k: v for k, v in PRIOR_LOGIT.items() if not k.endswith("+")}
+    assert prior_logit(two, old)[0] == pytest.approx(PRIOR_LOGIT["lex_replica"])
 
 
 def test_describe_names_the_term() -> None:
