@@ -43,6 +43,30 @@ GUARDED = (
 )
 
 
+#: How many paired standard errors of the difference a figure may worsen by before it counts.
+PAIRED_Z = 2.0
+
+
+def discordant(y: np.ndarray, s_a: np.ndarray, th_a: dict[str, float], s_b: np.ndarray,
+               th_b: dict[str, float]) -> dict[str, int]:
+    """Rows on which two models, each at its own thresholds, decide differently.
+
+    Args:
+        y: labels, shape ``(n,)`` (1 = spam).
+        s_a, s_b: the two models' spam scores on the same rows, shape ``(n,)``.
+        th_a, th_b: each model's ``{"hold": .., "reject": ..}`` (flagged when ``score >= t``).
+
+    Returns:
+        ``{"fpr_at_hold": ham rows flagged by exactly one model at hold, "fpr_at_reject": the same
+        at reject, "recall_at_hold": spam rows flagged by exactly one model at hold}``.
+    """
+    y, s_a, s_b = np.asarray(y), np.asarray(s_a, dtype=float), np.asarray(s_b, dtype=float)
+    ham, spam = y == 0, y == 1
+    differ = {k: (s_a >= float(th_a[k])) != (s_b >= float(th_b[k])) for k in ("hold", "reject")}
+    return {"fpr_at_hold": int(differ["hold"][ham].sum()), "fpr_at_reject": int(differ["reject"][ham].sum()),
+            "recall_at_hold": int(differ["hold"][spam].sum())}
+
+
 def _figure(block: dict[str, Any], path: tuple[str, ...]) -> float | None:
     value: Any = block
     for p in path:
@@ -50,7 +74,8 @@ def _figure(block: dict[str, Any], path: tuple[str, ...]) -> float | None:
     return None if value is None else float(value)
 
 
-def gate(candidate: dict[str, Any], current: dict[str, Any], split: str, tolerances: Tolerances) -> list[dict[str, Any]]:
+def gate(candidate: dict[str, Any], current: dict[str, Any], split: str, tolerances: Tolerances,
+         paired: dict[str, int] | None = None) -> list[dict[str, Any]]:
     """Compare two ``evaluate_scores(...)["overall"]`` blocks on the guarded figures.
 
     Args:
@@ -58,6 +83,8 @@ def gate(candidate: dict[str, Any], current: dict[str, Any], split: str, toleran
             ``at_reject``), each model at its own thresholds.
         split: name of the evaluation set (recorded in each check).
         tolerances: allowed worsening.
+        paired: :func:`discordant` counts of the two models on the rows behind the blocks, or
+            ``None`` when unknown (then only the configured tolerance and one comment's worth).
 
     Returns:
         One check per figure: ``split``, ``figure``, ``candidate``, ``current``, ``tolerance``
@@ -73,6 +100,8 @@ def gate(candidate: dict[str, Any], current: dict[str, Any], split: str, toleran
         tol = float(getattr(tolerances, tol_field))
         if counts[denom] > 0:
             tol = max(tol, 1.0 / counts[denom])
+            if paired and name in paired:
+                tol = max(tol, PAIRED_Z * float(np.sqrt(paired[name])) / counts[denom])
         if cand is None or cur is None:
             ok = None
         elif lower:
@@ -108,9 +137,11 @@ def operating_point_checks(candidate: Any, comparator: Any, frame: pd.DataFrame,
         if not mask.any() or (y[mask] == 0).sum() == 0:
             continue
         lang = "" if name == "pooled" else name
-        blocks = []
+        blocks, ths = [], []
         for model, scores in ((candidate, s_candidate), (comparator, s_comparator)):
             hold, reject = resolve_thresholds(model.metadata, lang)
-            blocks.append(evaluate_scores(y[mask], scores[mask], {"hold": hold, "reject": reject})["overall"])
-        checks += gate(blocks[0], blocks[1], f"{split} [{name}]", tolerances)
+            ths.append({"hold": hold, "reject": reject})
+            blocks.append(evaluate_scores(y[mask], scores[mask], ths[-1])["overall"])
+        paired = discordant(y[mask], s_candidate[mask], ths[0], s_comparator[mask], ths[1])
+        checks += gate(blocks[0], blocks[1], f"{split} [{name}]", tolerances, paired)
     return checks

@@ -53,7 +53,7 @@ from training.candidate import (
     spam_scores_of,
 )
 from training.feedback import FEEDBACK_DATASET, data_summary_of, dedupe_feedback, split_for_training, time_split
-from training.gate import Tolerances, gate, operating_point_checks
+from training.gate import Tolerances, discordant, gate, operating_point_checks
 from training.options import RetrainOptions, RetrainResult
 from training.paths import default_data_dir
 from training.ports import RetrainPorts, RunStatus
@@ -242,7 +242,9 @@ def _retrain(ports: RetrainPorts, options: RetrainOptions, run_id: int, run_dir:
         notes.append("no feedback to learn from and the current model saw the evaluation split: the candidate is "
                      "the current recipe on base-train, so it is its own reference (nothing to compare)")
     else:
-        checks += gate(ev_base["candidate"]["overall"], ev_base[base_comparator]["overall"], "base_eval", tol)
+        checks += gate(ev_base["candidate"]["overall"], ev_base[base_comparator]["overall"], "base_eval", tol,
+                       discordant(y_eval, scores_eval["candidate"], th["candidate"], scores_eval[base_comparator],
+                                  th[base_comparator]))
         comparator_model = {"reference": reference, "current": current}[base_comparator]
         checks += operating_point_checks(candidate, comparator_model, base_eval, y_eval, scores_eval["candidate"],
                                          scores_eval[base_comparator], "base_eval", tol)
@@ -251,7 +253,9 @@ def _retrain(ports: RetrainPorts, options: RetrainOptions, run_id: int, run_dir:
                          "with the current recipe refitted on base-train (reference)")
     fb_gated = len(fb_newest) >= options.min_feedback_test and both_classes(y_fb)
     if fb_gated:
-        checks += gate(ev_fb["candidate"]["overall"], ev_fb["current"]["overall"], "feedback_newest", tol)
+        checks += gate(ev_fb["candidate"]["overall"], ev_fb["current"]["overall"], "feedback_newest", tol,
+                       discordant(y_fb, scores_fb["candidate"], th_fb["candidate"], scores_fb["current"],
+                                  th_fb["current"]))
         checks += operating_point_checks(candidate, current, fb_newest, y_fb, scores_fb["candidate"],
                                          scores_fb["current"], "feedback_newest", tol)
     else:
@@ -277,7 +281,9 @@ def _retrain(ports: RetrainPorts, options: RetrainOptions, run_id: int, run_dir:
             th["published"] = final.thresholds
             if base_comparator != "candidate":
                 final_checks = gate(ev_base["published"]["overall"], ev_base[base_comparator]["overall"],
-                                    "base_eval (published refit)", tol)
+                                    "base_eval (published refit)", tol,
+                                    discordant(y_eval, scores_eval["published"], final.thresholds,
+                                               scores_eval[base_comparator], th[base_comparator]))
             bar.update(1)
     else:
         prog.skip("refit on all feedback", "disabled" if not options.refit else "no newest feedback")

@@ -30,6 +30,8 @@ from training.retrain import (
     time_split,
 )
 from training.retrain_report import PLOTS
+from training.evaluate import evaluate_scores
+from training.gate import discordant
 
 #: Small, quick settings: a 2,500-row stratified sample of the base data (8 data sets), 2 folds.
 QUICK = {"quick": True, "quick_rows": 2500}
@@ -77,6 +79,30 @@ def test_gate_tolerances_and_one_comment_slack():
     assert gate(block(30, 10, 0.95, 0.15, 0.0, 0.8), small, "s", Tolerances())[0]["ok"] is False
     missing = gate(block(30, 0, None, 0.0, 0.0, None), block(30, 0, None, 0.0, 0.0, None), "s", Tolerances())
     assert [c["ok"] for c in missing][2:] == [None, None]
+
+
+def test_gate_allows_paired_noise_but_not_a_real_drop():
+    """86 spam: two that change sides (candidate misses 2 more, 2 discordant rows) are noise within two
+    paired standard errors (2 * sqrt(2) / 86 = 0.033); 12 more missed with 12 discordant rows are not."""
+    y = np.array([1] * 86 + [0] * 400)
+    cur = np.where(y == 1, 0.9, 0.01)
+    cur[:20] = 0.1  # the current model misses 20 of the 86 spam
+    th = {"hold": 0.5, "reject": 0.95}
+
+    def check(n_more_missed: int) -> dict:
+        cand = cur.copy()
+        cand[20:20 + n_more_missed] = 0.1
+        ev = {k: evaluate_scores(y, s, th)["overall"] for k, s in (("cand", cand), ("cur", cur))}
+        pairs = discordant(y, cand, th, cur, th)
+        assert pairs["recall_at_hold"] == n_more_missed and pairs["fpr_at_hold"] == 0
+        return {c["figure"]: c for c in gate(ev["cand"], ev["cur"], "quick", Tolerances(), pairs)}
+
+    noise = check(2)["recall_at_hold"]
+    assert noise["ok"] is True and noise["tolerance"] == pytest.approx(2 * np.sqrt(2) / 86)
+    assert check(12)["recall_at_hold"]["ok"] is False
+    # without the pairing only one comment's worth (1/86) is allowed: the same two are refused
+    ev_cand = evaluate_scores(y, np.where(np.arange(486) < 22, 0.1, cur), th)["overall"]
+    assert gate(ev_cand, evaluate_scores(y, cur, th)["overall"], "q", Tolerances())[2]["ok"] is False
 
 
 def test_load_feedback_newest_label_wins_is_test_left_out_and_since(clean_db, feedback_campaign):
