@@ -20,7 +20,7 @@ from typing import Any
 
 from models.lang import primary_subtag
 
-__all__ = ["FALLBACK", "operating_points", "resolve_thresholds"]
+__all__ = ["FALLBACK", "operating_points", "resolve_thresholds", "validate_metadata"]
 
 #: The one fallback pair (a model without thresholds in its metadata).
 FALLBACK: tuple[float, float] = (0.5, 0.95)
@@ -79,3 +79,45 @@ def operating_points(metadata: Mapping[str, Any] | None) -> dict[str, tuple[floa
     for lang in sorted((meta.get("thresholds_by_lang") or {}).keys()):
         out[str(lang)] = resolve_thresholds(meta, str(lang))
     return out
+
+
+def _valid_pair(name: str, block: Any) -> None:
+    if not isinstance(block, Mapping):
+        raise ValueError(f"{name} must be an object with hold and reject, got {type(block).__name__}")
+    values = {}
+    for key in ("hold", "reject"):
+        if key not in block:
+            if key == "reject":
+                continue
+            raise ValueError(f"{name}.hold is missing")
+        value = block[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+            raise ValueError(f"{name}.{key} must be a number, got {value!r}")
+        if not 0.0 <= float(value) <= 1.0:
+            raise ValueError(f"{name}.{key} must be in [0, 1], got {value}")
+        values[key] = float(value)
+    if "reject" in values and values["reject"] < values["hold"]:
+        raise ValueError(f"{name}.reject ({values['reject']}) is below {name}.hold ({values['hold']})")
+
+
+def validate_metadata(metadata: Mapping[str, Any] | None) -> None:
+    """Check a model's thresholds before it is published or served.
+
+    Valid: ``metadata["thresholds"]`` absent (→ :data:`FALLBACK`) or ``{"hold": h, "reject": r}``
+    with numbers ``0 <= h <= r <= 1``; ``metadata["thresholds_by_lang"]`` absent or a mapping of
+    language → such a pair.
+
+    Raises:
+        ValueError: naming the field, e.g. ``thresholds.hold must be in [0, 1], got 1.5``.
+    """
+    meta = metadata or {}
+    if not isinstance(meta, Mapping):
+        raise ValueError("model metadata must be an object")
+    if meta.get("thresholds") is not None:
+        _valid_pair("thresholds", meta["thresholds"])
+    by_lang = meta.get("thresholds_by_lang")
+    if by_lang is not None:
+        if not isinstance(by_lang, Mapping):
+            raise ValueError("thresholds_by_lang must be an object of language -> thresholds")
+        for lang, block in by_lang.items():
+            _valid_pair(f"thresholds_by_lang.{lang}", block)

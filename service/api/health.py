@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 from flask.typing import ResponseReturnValue
 
+from service.serving import versions as model_versions
 from service.web.context import runtime
 
 bp = Blueprint("health", __name__)
@@ -17,9 +18,11 @@ def healthz() -> Response:
 
 @bp.get("/readyz")
 def readyz() -> ResponseReturnValue:
-    """200 ``ready`` when the model is loaded and Redis and the database answer; otherwise 503 with
-    ``degraded`` (the model is loaded and the database answers, but Redis is down: comments are still
-    decided) or ``unavailable``."""
+    """200 ``ready`` when the model is loaded, Redis and the database answer and Redis's current
+    model pointer names the database's current version; otherwise 503 with ``degraded`` (the model
+    is loaded and the database answers, but Redis is down or points at another version: comments
+    are still decided, by a version the database recorded) or ``unavailable``. ``model_pointer``
+    gives both ids (``service.serving.versions.pointer_status``)."""
     rt = runtime()
     holder = rt.holder
     checks = {
@@ -27,7 +30,11 @@ def readyz() -> ResponseReturnValue:
         "redis": rt.redis_ping(),
         "database": rt.db.ping(),
     }
-    body = {"checks": checks, "model_version": holder.classifier.version if checks["model"] else None}
+    pointer = model_versions.pointer_status(rt.db, rt.registry) if checks["redis"] and checks["database"] else None
+    if pointer is not None and pointer["agree"] is False:
+        checks["model_pointer"] = False
+    body = {"checks": checks, "model_version": holder.classifier.version if checks["model"] else None,
+            "model_pointer": pointer}
     if all(checks.values()):
         return jsonify(status="ready", **body)
     status = "degraded" if checks["model"] and checks["database"] else "unavailable"

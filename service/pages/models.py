@@ -74,7 +74,8 @@ def index() -> str:
     served = rt.holder.classifier.version if rt.holder is not None and rt.holder.loaded else None
     return render_template("models/index.html", current=current, versions=model_versions.list_versions(rt.db),
                            runs=runs.recent_runs(db_session(), RECENT_RUNS), unfinished=runs.is_unfinished,
-                           served=served, points=operating_points(current.meta) if current else {},
+                           served=served, pointer=model_versions.pointer_status(rt.db, rt.registry),
+                           points=operating_points(current.meta) if current else {},
                            report_link=_report_link(current.meta if current else {}),
                            is_admin=current_actor().role == "admin", active=runs.active_run(rt.db))
 

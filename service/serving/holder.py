@@ -5,9 +5,11 @@ that object to the end, so a swap never changes the model under a request in fli
 
 * at start loads the registry's current version; publishes the shipped default when Redis is empty;
   falls back to the database's current version or the shipped model when Redis is unreachable;
-* every ``poll_seconds`` checks the current version id and swaps to a new one after verifying its
-  SHA-256 (against the database's record when it has one) and loading it with skops' trusted types;
-  a version that fails to load is logged, counted and skipped, and the old model keeps serving;
+* every ``poll_seconds`` checks the current version id and swaps to a new one only when the
+  database has a row for that version whose SHA-256 matches the bytes (Redis is a cache of the
+  database, never a source of models), the bytes load with skops' trusted types and the metadata
+  is valid (:func:`models.thresholds.validate_metadata`); a version that fails any of these is
+  logged, counted and skipped, and the old model keeps serving;
 * when Redis comes back empty (restarted without data) it republishes the version it serves.
 """
 from __future__ import annotations
@@ -21,6 +23,7 @@ import redis
 
 from models.artifact import ArtifactError, load_default, loads
 from models.classifier import SpamClassifier
+from models.thresholds import validate_metadata
 from service.serving.registry import ModelRegistry, RegistryError
 from service.infra import metrics
 from service.serving import versions as model_versions
@@ -109,12 +112,15 @@ class ModelHolder:
         try:
             stored = self.registry.fetch(version)
             trusted = model_versions.known_digest(self.db, version)
-            if trusted is not None and trusted != stored.sha256:
+            if trusted is None:
+                raise RegistryError(f"model version {version!r} is in Redis but the database never recorded it")
+            if trusted != stored.sha256:
                 raise RegistryError(f"model version {version!r}: digest in Redis differs from the database record")
-            clf = loads(stored.blob, expected_sha256=trusted or stored.sha256)
+            clf = loads(stored.blob, expected_sha256=trusted)
             if clf.version != version:
                 raise RegistryError(f"published as {version!r} but the artifact's own version is {clf.version!r}")
-        except (RegistryError, ArtifactError) as exc:
+            validate_metadata(clf.metadata)
+        except (RegistryError, ArtifactError, ValueError) as exc:
             self._failed[version] = time.monotonic()
             self.last_error = str(exc)
             metrics.MODEL_LOAD_FAILURES.inc()
@@ -145,8 +151,10 @@ class ModelHolder:
             log.warning("database unavailable while loading a fallback model: %s", exc)
         if row is not None:
             try:
-                return loads(row.artifact, expected_sha256=row.sha256)
-            except ArtifactError as exc:
+                clf = loads(row.artifact, expected_sha256=row.sha256)
+                validate_metadata(clf.metadata)
+                return clf
+            except (ArtifactError, ValueError) as exc:
                 log.error("database current model %s refused: %s", row.version, exc)
         return load_default()
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from models.artifact import loads
+from models.thresholds import validate_metadata
 from service.errors import NotFound, ServiceUnavailable
 from service.serving.registry import ModelRegistry
 from service.store.db import Database, session_scope
@@ -30,8 +32,12 @@ def publish(db: Database, registry: ModelRegistry | None, version: str, blob: by
     The database row is written first so that Redis is never the only copy. ``registry`` may be
     ``None`` (Redis unreachable): workers pick the version up when Redis is back
     (``ModelHolder`` republishes the database's current version into an empty registry).
-    Raises ``redis.RedisError`` only if ``registry`` is given and Redis fails.
+    Raises ``ValueError`` for invalid thresholds in ``metadata`` or in the artifact
+    (:func:`models.thresholds.validate_metadata`; nothing is written), ``redis.RedisError`` only
+    if ``registry`` is given and Redis fails.
     """
+    validate_metadata(metadata)
+    validate_metadata(loads(blob).metadata)
     digest = hashlib.sha256(blob).hexdigest()
     with session_scope(db) as s:
         row = s.get(ModelVersion, version)
@@ -101,6 +107,29 @@ def current_in_redis(registry: ModelRegistry) -> str | None:
         return registry.current_version()
     except Exception:  # noqa: BLE001 - the listing works without Redis
         return None
+
+
+def current_version_id(db: Database) -> str | None:
+    """The database's current version id (no artifact bytes), or ``None``."""
+    with session_scope(db) as s:
+        return s.scalar(select(ModelVersion.version).where(ModelVersion.is_current.is_(True)))
+
+
+def pointer_status(db: Database, registry: ModelRegistry) -> dict[str, Any]:
+    """Whether Redis's current pointer names the database's current version.
+
+    Returns ``{"database": id | None, "redis": id | None, "agree": bool | None}``; ``agree`` is
+    ``None`` when Redis or the database cannot tell, ``False`` when Redis points elsewhere (a
+    version the database never recorded, or an unfinished publish). Workers never load a version
+    the database has no row for (:class:`service.serving.holder.ModelHolder`).
+    """
+    in_redis = current_in_redis(registry)
+    try:
+        in_db = current_version_id(db)
+    except Exception:  # noqa: BLE001 - health and listings work without the database
+        in_db = None
+    agree = None if in_redis is None or in_db is None else in_redis == in_db
+    return {"database": in_db, "redis": in_redis, "agree": agree}
 
 
 def roll_back(db: Database, registry: ModelRegistry, version: str, redis_reachable: bool) -> ModelVersion | None:
