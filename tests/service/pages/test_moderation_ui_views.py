@@ -248,3 +248,13 @@ def test_sign_out_ends_the_session_server_side(mod_app, browser):
     assert copy.get("/moderation/").status_code == 302
     with session_scope(mod_app.extensions["saring"].db) as s:
         assert users.get_user(s, "mod@news.example").session_version == 1
+
+
+def test_score_colour_follows_the_decision_not_fixed_cut_offs(browser, world, make_comment):
+    """An Indonesian comment held at 0.39 (its language's hold is about 0.25) is shown as held (mid),
+    one accepted at 0.6 (an English hold is about 0.95) as accepted (low)."""
+    held = make_comment(world["news_site"], "held", content="Info slot hari ini", spam_score=0.39)
+    accepted = make_comment(world["news_site"], "accepted", content="Great post, see my blog", spam_score=0.6)
+    for cid, level in ((held, "mid"), (accepted, "low")):
+        page = browser.get(f"/moderation/comments/{cid}").get_data(as_text=True)
+        assert f'class="fill {level}"' in page, cid
