@@ -12,6 +12,8 @@ import html
 import re
 import unicodedata
 
+from models.text.bidi import visual_order
+
 # Cyrillic / Greek / Armenian / Latin-extension letters that render like Latin ones
 # (subset of UTS #39 confusables.txt). Mapped *after* NFKC.
 _CONFUSABLE_PAIRS = {
@@ -65,9 +67,11 @@ MAX_TEXT_CHARS = 10_000
 
 @functools.lru_cache(maxsize=4096)
 def prepare(text: str) -> str:
-    """Truncation to :data:`MAX_TEXT_CHARS`, HTML unescape/strip, invisible-character
+    """Truncation to :data:`MAX_TEXT_CHARS`, bidirectional overrides resolved to the displayed
+    order (:func:`models.text.bidi.visual_order`), HTML unescape/strip, invisible-character
     removal, NFKC, look-alike folding."""
     text = text[:MAX_TEXT_CHARS]
+    text = visual_order(text)  # bidi overrides: the order a reader sees
     if "&" in text:
         text = html.unescape(text)
     if "<" in text:

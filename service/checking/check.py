@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from models.classifier import SpamClassifier
 from models.lang import comment_lang
+from models.text.bidi import count_overrides
 from models.thresholds import resolve_thresholds
 from service.infra import metrics
 from service.checking.policy import Signals, Thresholds, decide
@@ -106,6 +107,8 @@ def check_comment(session: Session, classifier: SpamClassifier, signals: SignalS
         honeypot_filled=bool(data.honeypot_value.strip()),
         repeats=signals.repeats(site.id, data.content, data.user_ip),
         malformed_ip=bool(data.extra.get("user_ip_malformed")),
+        bidi_overrides=sum(count_overrides(v) for v in (data.content, data.author, data.author_url,
+                                                         data.author_email)),
     )
     near = signals.near_duplicate(site.id, data.content)
     if near is not None:

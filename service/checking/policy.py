@@ -54,6 +54,10 @@ class Signals:
         near_duplicate_similarity: estimated Jaccard similarity to it (0..1).
         malformed_ip: ``user_ip`` is not an IP address (``200181``: junk some form plugins send);
             a weak signal that moves the score a tenth of the way towards 1.
+        bidi_overrides: LEFT-/RIGHT-TO-LEFT OVERRIDE characters in the content and author fields
+            (``models.text.bidi.count_overrides``): they make the shown text differ from the typed
+            one, which ordinary comments never need; the comment is held at least (never rejected
+            for it alone) so that a moderator looks.
     """
 
     user_roles: tuple[str, ...] = ()
@@ -64,6 +68,7 @@ class Signals:
     near_duplicate_of: str | None = None
     near_duplicate_similarity: float = 0.0
     malformed_ip: bool = False
+    bidi_overrides: int = 0
 
 
 @dataclass
@@ -103,6 +108,10 @@ def decide(spam_score: float, reasons: list[str], thresholds: Thresholds, signal
             f"Nearly the same as a comment moderators marked spam "
             f"({signals.near_duplicate_similarity:.0%} similar)"
         )
+    if signals.bidi_overrides:
+        score = max(score, thresholds.hold)
+        extra.append(f"Text direction override characters ({signals.bidi_overrides}) make the shown text "
+                     "differ from the typed one")
     decision = thresholds.decision(score)
     rule = "honeypot" if signals.honeypot_filled else "score"
     return Verdict(decision, float(min(max(score, 0.0), 1.0)), extra + reasons, rule)

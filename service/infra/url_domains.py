@@ -5,6 +5,7 @@ directory): no network access, ever.
 """
 from __future__ import annotations
 
+import unicodedata
 from urllib.parse import urlsplit
 
 import tldextract
@@ -37,8 +38,11 @@ def registered_domain(url: str) -> str:
 
 def linkable(url: str) -> str | None:
     """``url`` when it is an absolute http(s) URL with a host (safe as an ``href``), else ``None``
-    (``javascript:``, ``data:`` and relative URLs are shown as text only)."""
+    (``javascript:``, ``data:`` and relative URLs, and URLs with format characters such as a
+    direction override, are shown as text only)."""
     url = (url or "").strip()
+    if not url.isascii() and any(unicodedata.category(ch) == "Cf" for ch in url):
+        return None
     try:
         parts = urlsplit(url)
     except ValueError:

@@ -1,5 +1,5 @@
 """What every moderators' page template may use, whichever blueprint renders it: the filters
-``domain`` / ``linkable`` / ``utc`` and the ``logout_form`` global of ``moderation/base.html``.
+``domain`` / ``linkable`` / ``utc`` / ``controls`` and the ``logout_form`` global of ``moderation/base.html``.
 
 Installed on the app by ``service.app.create_app`` (``install``), so that the models page does not
 depend on the moderation blueprint's side effects.
@@ -7,8 +7,10 @@ depend on the moderation blueprint's side effects.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 from flask import Flask
+from markupsafe import Markup, escape
 
 from service.infra.url_domains import linkable, registered_domain
 from service.pages.moderation.forms import CsrfForm
@@ -23,9 +25,36 @@ def utc(value: dt.datetime | None) -> str:
     return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
+#: Short names of the bidirectional controls (UAX #9), shown in place of the invisible character.
+BIDI_NAMES = {"\u202a": "LRE", "\u202b": "RLE", "\u202c": "PDF", "\u202d": "LRO", "\u202e": "RLO",
+              "\u2066": "LRI", "\u2067": "RLI", "\u2068": "FSI", "\u2069": "PDI", "\u200e": "LRM",
+              "\u200f": "RLM", "\u061c": "ALM"}
+
+
+def visible_controls(value: object) -> Markup:
+    """``value`` escaped, every format character (Unicode category Cf: bidirectional controls,
+    zero-width characters, soft hyphen, BOM) replaced by a visible ``<span class="ctl">`` marker
+    naming it, e.g. ``⟨RLO⟩`` for U+202E. A moderator sees the characters in the order they were
+    typed, and sees that something was meant to change how they are shown. ``None`` → ``""``."""
+    text = "" if value is None else str(value)
+    if text.isascii():
+        return escape(text)
+    out: list[str] = []
+    for ch in text:
+        if unicodedata.category(ch) == "Cf":
+            code = f"U+{ord(ch):04X}"
+            label = BIDI_NAMES.get(ch, code)
+            title = f"{code} {unicodedata.name(ch, 'FORMAT CHARACTER')}"
+            out.append(f'<span class="ctl" title="{escape(title)}">\u27e8{label}\u27e9</span>')
+        else:
+            out.append(str(escape(ch)))
+    return Markup("".join(out))
+
+
 def install(app: Flask) -> None:
     """Add the pages' template filters and globals to ``app``'s Jinja environment."""
     app.add_template_filter(registered_domain, "domain")
     app.add_template_filter(linkable, "linkable")
     app.add_template_filter(utc, "utc")
+    app.add_template_filter(visible_controls, "controls")
     app.jinja_env.globals.setdefault("logout_form", CsrfForm)

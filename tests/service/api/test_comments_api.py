@@ -284,3 +284,16 @@ def test_user_ip_zone_id_with_control_characters_is_refused(client, auth, ip):
 
 def test_user_ip_with_a_plain_zone_id_is_fine(client, auth):
     assert post(client, auth, {"content": "hello there", "user_ip": "fe80::1%eth0"}).status_code == 200
+
+
+def test_a_direction_override_in_the_author_url_is_held_and_named(client, auth):
+    """Issue 11 (3): U+202E inside author_url reverses the domain shown; the comment is held and the
+    reason says why. Reversed spam under an override is scored as a reader sees it."""
+    r = client.post("/api/v1/comments", json={"content": "Nice article, thanks", "user_ip": "198.51.100.61",
+                                              "author_url": "https://\u202emoc.elpmaxe\u202c.news"}, headers=auth)
+    assert r.status_code == 200 and r.json["decision"] == "hold", r.json
+    assert "direction override" in r.json["reasons"][0]
+    spam = "Gabung sekarang di PSTOTO99 situs slot gacor, deposit 10rb langsung maxwin!"
+    r = client.post("/api/v1/comments", json={"content": "\u202e" + spam[::-1] + "\u202c",
+                                              "user_ip": "198.51.100.62"}, headers=auth)
+    assert r.json["decision"] == "reject" and r.json["spam_score"] > 0.99, r.json

@@ -47,3 +47,9 @@ def test_repeats_raise_the_score_monotonically():
 def test_near_duplicate_of_moderator_spam(similarity, expected):
     v = decide(0.01, [], TH, Signals(near_duplicate_of="a" * 32, near_duplicate_similarity=similarity))
     assert v.decision == expected and any("Nearly the same" in r for r in v.reasons)
+
+
+def test_direction_overrides_hold_at_least_but_never_reject_alone():
+    v = decide(0.01, [], TH, Signals(bidi_overrides=2))
+    assert v.decision == "hold" and v.spam_score == TH.hold and "direction override" in v.reasons[0]
+    assert decide(0.95, [], TH, Signals(bidi_overrides=1)).decision == "reject"  # the score still decides above

@@ -258,3 +258,14 @@ def test_score_colour_follows_the_decision_not_fixed_cut_offs(browser, world, ma
     for cid, level in ((held, "mid"), (accepted, "low")):
         page = browser.get(f"/moderation/comments/{cid}").get_data(as_text=True)
         assert f'class="fill {level}"' in page, cid
+
+
+def test_format_characters_are_shown_visibly(browser, world, make_comment):
+    """Issue 11 (3): the page shows U+202E and zero-width characters as markers, in typed order, so the
+    reversed spam and the reversed domain cannot pass as ordinary text."""
+    cid = make_comment(world["news_site"], content="\u202e!niwxam rocag tols\u202c and s\u200blot",
+                       author="Ann\u202e", author_url="https://\u202emoc.elpmaxe\u202c.news")
+    page = browser.get(f"/moderation/comments/{cid}").get_data(as_text=True)
+    assert "\u202e" not in page and "\u200b" not in page
+    assert '<span class="ctl" title="U+202E RIGHT-TO-LEFT OVERRIDE">\u27e8RLO\u27e9</span>!niwxam rocag tols' in page
+    assert "\u27e8U+200B\u27e9" in page and "\u27e8PDF\u27e9" in page
