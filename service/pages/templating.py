@@ -51,10 +51,16 @@ def visible_controls(value: object) -> Markup:
     return Markup("".join(out))
 
 
+def logout_form() -> CsrfForm:
+    """The sign-out form of every page, never bound to the request's body (an error page for a
+    malformed JSON body must not parse that body again)."""
+    return CsrfForm(formdata=None)
+
+
 def install(app: Flask) -> None:
     """Add the pages' template filters and globals to ``app``'s Jinja environment."""
     app.add_template_filter(registered_domain, "domain")
     app.add_template_filter(linkable, "linkable")
     app.add_template_filter(utc, "utc")
     app.add_template_filter(visible_controls, "controls")
-    app.jinja_env.globals.setdefault("logout_form", CsrfForm)
+    app.jinja_env.globals.setdefault("logout_form", logout_form)

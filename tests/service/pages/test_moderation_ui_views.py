@@ -239,6 +239,14 @@ def test_sign_in_with_a_json_body_is_415(mod_app, world, body):
     assert r.status_code == 415 and "HTML form" in r.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("path", ["/moderation/actions", "/moderation/logout", "/moderation/models/retrain"])
+@pytest.mark.parametrize("body", ["", "{bad", "null"])
+def test_signed_in_forms_with_an_empty_or_invalid_json_body_are_415(browser, path, body):
+    """Issue 11 (8): these answered 500 (the error page parsed the body again)."""
+    r = browser.post(path, data=body, content_type="application/json")
+    assert r.status_code == 415 and "HTML form" in r.get_data(as_text=True)
+
+
 def test_sign_out_ends_the_session_server_side(mod_app, browser):
     cookie = browser.get_cookie("session").value
     token = form_token(browser.get("/moderation/").get_data(as_text=True))
