@@ -33,6 +33,10 @@ class Settings:
         data_dir: public data sets for training (``SARING_DATA_DIR``; see ``default_data_dir``).
         secret_key: Flask session / CSRF secret (``SARING_SECRET_KEY``); default: generated once and
             kept in ``<home>/secret_key``.
+        api_key_secret: the HMAC key under which API keys are stored (``SARING_API_KEY_SECRET``);
+            default: generated once and kept in ``<home>/api_key_secret`` (0600). It never goes into
+            the database, so a copy of the database alone cannot test key guesses. Back it up with
+            the database: without it no stored key can be verified.
         model_poll_seconds: how often a worker checks Redis for a newly published model (seconds).
         max_content_bytes: largest ``content`` accepted by the JSON API (bytes of UTF-8).
         akismet_max_content_chars: Akismet comment_content is truncated to this many characters,
@@ -60,6 +64,7 @@ class Settings:
     redis_prefix: str = "saring"
     data_dir: Path = field(default_factory=default_data_dir)
     secret_key: str = ""
+    api_key_secret: str = ""
     model_poll_seconds: float = 1.0
     max_content_bytes: int = 64 * 1024
     akismet_max_content_chars: int = 64 * 1024
@@ -86,6 +91,7 @@ class Settings:
             redis_prefix=env.get("SARING_REDIS_PREFIX", "saring"),
             data_dir=default_data_dir(env),
             secret_key=env.get("SARING_SECRET_KEY", ""),
+            api_key_secret=env.get("SARING_API_KEY_SECRET", ""),
             model_poll_seconds=float(env.get("SARING_MODEL_POLL_SECONDS", "1.0")),
             akismet_api_host=env.get("SARING_API_HOST", "rest.akismet.com"),
             session_cookie_secure=_bool(env.get("SARING_SECURE_COOKIES"), False),
@@ -98,14 +104,16 @@ class Settings:
     def resolved(self) -> "Settings":
         """Fill the defaults that depend on ``home`` (database URL, secret key)."""
         home = Path(self.home).resolve()
-        derived = frozenset(n for n in ("database_url", "secret_key") if not getattr(self, n))
+        derived = frozenset(n for n in ("database_url", "secret_key", "api_key_secret") if not getattr(self, n))
         db = self.database_url or f"sqlite:///{home / 'saring.db'}"
         if db.startswith("postgres://"):
             db = "postgresql://" + db[len("postgres://"):]
         if db.startswith("postgresql://"):
             db = "postgresql+psycopg://" + db[len("postgresql://"):]
         secret = self.secret_key or _home_secret(home)
-        return replace(self, home=home, database_url=db, secret_key=secret, derived=derived)
+        key_secret = self.api_key_secret or _home_secret(home, "api_key_secret")
+        return replace(self, home=home, database_url=db, secret_key=secret, api_key_secret=key_secret,
+                       derived=derived)
 
     def with_overrides(self, overrides: Mapping[str, Any] | None) -> "Settings":
         """Return a copy with the named fields replaced (unknown names raise ``TypeError``), then
@@ -133,10 +141,11 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
 
-def _home_secret(home: Path) -> str:
-    """Read ``<home>/secret_key``, creating it (0600) with 32 random bytes the first time."""
-    home.mkdir(parents=True, exist_ok=True)
-    path = home / "secret_key"
+def _home_secret(home: Path, name: str = "secret_key") -> str:
+    """Read ``<home>/<name>``, creating it (0600) with 32 random bytes the first time (and ``home``
+    with 0700 when it is new)."""
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = home / name
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:

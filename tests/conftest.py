@@ -19,6 +19,10 @@ from service.store.db import Database
 from service.store.tables import Base
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+#: The API key HMAC secret of every test database and app (service.accounts.sites).
+TEST_API_KEY_SECRET = "test-api-key-secret"
+# every process the tests start (CLI runs, gunicorn) stores and finds keys under the same secret
+os.environ["SARING_API_KEY_SECRET"] = TEST_API_KEY_SECRET
 
 
 def _find_data_dir() -> Path:
@@ -63,7 +67,7 @@ def database_url(session_home) -> str:
 
 @pytest.fixture(scope="session")
 def database(database_url) -> Database:
-    db = Database(database_url)
+    db = Database(database_url, TEST_API_KEY_SECRET)
     if not db.is_sqlite:
         # start from an empty schema: drop what an earlier run left, then migrate
         from sqlalchemy import text
@@ -106,6 +110,7 @@ def test_config(session_home, redis_url, clean_db, redis_prefix) -> dict:
         "redis_prefix": redis_prefix,
         "database_url": clean_db.url,
         "secret_key": "test-secret",
+        "api_key_secret": TEST_API_KEY_SECRET,
         "model_poll_seconds": 0.1,
         "testing": True,
     }

@@ -1,11 +1,19 @@
 """Sites and their API keys (plain Python, no Flask).
 
 Keys are 12 lowercase hex characters (48 random bits) so that the WordPress Akismet plugin, which
-rejects any key whose length is not 12, accepts them. Only ``sha256(key)`` is stored.
+rejects any key whose length is not 12, accepts them. 48 bits are few enough to try them all
+against an unsalted hash, so what is stored is ``HMAC-SHA-256(api_key_secret, sha256(key))``
+(``api_keys.hash_version`` 2) under a server secret that never goes into the database
+(``Settings.api_key_secret``, carried by each session in ``session.info``): a copy of the database
+alone cannot test a guess. Rows of hash version 1 (plain ``sha256(key)``, before 0005) are upgraded
+in place — the HMAC is taken over the stored SHA-256, so no plain key is needed — by
+:func:`upgrade_key_hashes` (``saring serve`` at start, ``saring keys rehash``) and on first use.
+Only the first :data:`HINT_CHARS` characters of a key are kept in clear, for listings.
 """
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -18,11 +26,58 @@ from service.errors import NotFound, ValidationFailed
 from service.store.tables import ApiKey, Site, utcnow
 
 KEY_LENGTH = 12
+#: Characters of a key kept in clear (``api_keys.key_hint``): 8 of its 48 bits.
+HINT_CHARS = 2
+#: ``api_keys.hash_version``: 1 = plain SHA-256 (legacy), 2 = HMAC-SHA-256 under the server secret.
+LEGACY_HASH, HMAC_HASH = 1, 2
 
 
-def hash_key(key: str) -> str:
-    """SHA-256 hex digest of a key, as stored in ``api_keys.key_hash``."""
-    return hashlib.sha256(key.strip().lower().encode("utf-8")).hexdigest()
+def legacy_hash(key: str) -> str:
+    """SHA-256 hex digest of a normalised key (hash version 1, and the HMAC's message)."""
+    return hashlib.sha256(key.strip().lower().encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _secret(session: Session) -> bytes:
+    secret = session.info.get("api_key_secret")
+    if not secret:
+        raise RuntimeError("this database was opened without an api_key_secret (Settings.api_key_secret)")
+    return str(secret).encode("utf-8")
+
+
+def _hmac_of(session: Session, sha256_hex: str) -> str:
+    return hmac.new(_secret(session), sha256_hex.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def hash_key(session: Session, key: str) -> str:
+    """``api_keys.key_hash`` of a plain key: HMAC-SHA-256 under the session's ``api_key_secret``."""
+    return _hmac_of(session, legacy_hash(key))
+
+
+def _row_for(session: Session, key: str) -> ApiKey | None:
+    """The row of a plain key (revoked or not), upgrading a legacy row on the way."""
+    row = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(session, key),
+                                              ApiKey.hash_version == HMAC_HASH))
+    if row is None:
+        row = session.scalar(select(ApiKey).where(ApiKey.key_hash == legacy_hash(key),
+                                                  ApiKey.hash_version == LEGACY_HASH))
+        if row is not None:
+            _upgrade(session, row)
+    return row
+
+
+def _upgrade(session: Session, row: ApiKey) -> None:
+    row.key_hash = _hmac_of(session, row.key_hash)
+    row.hash_version = HMAC_HASH
+    row.key_hint = row.key_hint[:HINT_CHARS]
+
+
+def upgrade_key_hashes(session: Session) -> int:
+    """Re-store every legacy (plain SHA-256) key as HMAC-SHA-256; returns how many. The caller
+    commits. Idempotent."""
+    rows = list(session.scalars(select(ApiKey).where(ApiKey.hash_version == LEGACY_HASH)))
+    for row in rows:
+        _upgrade(session, row)
+    return len(rows)
 
 
 def normalize_site_url(url: str) -> str:
@@ -111,9 +166,10 @@ def create_key(session: Session, site_url: str, label: str = "") -> NewKey:
     site = get_or_create_site(session, site_url)
     while True:
         key = secrets.token_hex(KEY_LENGTH // 2)
-        if session.scalar(select(ApiKey.id).where(ApiKey.key_hash == hash_key(key))) is None:
+        digest = hash_key(session, key)
+        if session.scalar(select(ApiKey.id).where(ApiKey.key_hash == digest)) is None:
             break
-    row = ApiKey(site_id=site.id, key_hash=hash_key(key), key_hint=key[:4], label=label)
+    row = ApiKey(site_id=site.id, key_hash=digest, hash_version=HMAC_HASH, key_hint=key[:HINT_CHARS], label=label)
     session.add(row)
     session.flush()
     return NewKey(key=key, key_id=row.id, site_id=site.id, site_url=site.url)
@@ -123,7 +179,7 @@ def find_key(session: Session, key: str | None) -> ApiKey | None:
     """The active ``ApiKey`` row for a plain key, or ``None`` (unknown, revoked or empty)."""
     if not key:
         return None
-    row = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(key)))
+    row = _row_for(session, key)
     if row is None or row.revoked_at is not None:
         return None
     return row
@@ -139,7 +195,7 @@ def revoke_key(session: Session, key_or_id: str) -> ApiKey:
     if key_or_id.isascii() and key_or_id.isdigit() and len(key_or_id) <= 18:
         row = session.get(ApiKey, int(key_or_id))
     if row is None:
-        row = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(key_or_id)))
+        row = _row_for(session, key_or_id)
     if row is None:
         raise NotFound(f"no key {key_or_id!r}", field="key")
     if row.revoked_at is None:

@@ -57,7 +57,7 @@ class CliContext:
         if self._database is None:
             from service.store.db import Database
 
-            database = Database(self.settings.database_url)
+            database = Database(self.settings.database_url, self.settings.api_key_secret)
             try:
                 require_schema(database)
             except BaseException:
@@ -71,7 +71,7 @@ class CliContext:
         if self._database is None:
             from service.store.db import Database
 
-            self._database = Database(self.settings.database_url)
+            self._database = Database(self.settings.database_url, self.settings.api_key_secret)
         self._database.upgrade(revision)
         return self._database
 

@@ -41,9 +41,23 @@ def keys_list(cli: CliContext) -> None:
         rows = sites.list_keys(s)
         for k in rows:
             state = f"revoked {k.revoked_at:%Y-%m-%d}" if k.revoked_at else "active"
-            click.echo(f"{k.id:>4}  {k.key_hint}********  {k.site.url:<40}  {k.created_at:%Y-%m-%d}  {state}  {k.label}")
+            hint = k.key_hint + "*" * (sites.KEY_LENGTH - len(k.key_hint))
+            click.echo(f"{k.id:>4}  {hint}  {k.site.url:<40}  {k.created_at:%Y-%m-%d}  {state}  {k.label}")
         if not rows:
             click.echo("no keys yet: saring keys create --site URL")
+
+
+@keys.command("rehash")
+@pass_cli
+def keys_rehash(cli: CliContext) -> None:
+    """Re-store keys of the old plain-SHA-256 form as HMAC-SHA-256 under the server's
+    api_key_secret (saring serve also does this at start; idempotent)."""
+    from service.accounts import sites
+    from service.store.db import session_scope
+
+    with session_scope(cli.database) as s:
+        n = sites.upgrade_key_hashes(s)
+    click.echo(f"{n} key(s) re-stored as HMAC-SHA-256" if n else "every key is already stored as HMAC-SHA-256")
 
 
 @keys.command("revoke")

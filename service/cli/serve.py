@@ -43,6 +43,13 @@ def serve(cli: CliContext, host: str, port: int, workers: int, threads: int, tim
     cli.upgrade()
     rt = cli.runtime
     click.echo(f"Database schema at revision {rt.db.current_revision()}")
+    from service.accounts.sites import upgrade_key_hashes
+    from service.store.db import session_scope
+
+    with session_scope(rt.db) as s:
+        if n := upgrade_key_hashes(s):
+            click.echo(f"API keys: {n} re-stored as HMAC-SHA-256 under {cfg.home / 'api_key_secret'} "
+                       "(or SARING_API_KEY_SECRET): back it up with the database")
     from service.serving.holder import ModelHolder
 
     holder = ModelHolder(rt.registry, rt.db, cfg.model_poll_seconds).start(background=False)
@@ -63,6 +70,7 @@ def serve(cli: CliContext, host: str, port: int, workers: int, threads: int, tim
             # header fields stay at 8190 bytes (docs/akismet.md, Limits)
             self.cfg.set("limit_request_line", 8190)
             self.cfg.set("accesslog", "-")
+            self.cfg.set("logger_class", "service.infra.access_log.RedactingLogger")  # no api_key= in the log
             self.cfg.set("control_socket", str(cfg.home / "gunicorn.ctl"))  # one per SARING_HOME, not per user
             self.cfg.set("post_fork", lambda _server, _worker: detach_embedded_in_child())
 

@@ -45,7 +45,8 @@ def database() -> Database:
     if _database is None:
         from service.config import Settings
 
-        _database = Database(Settings.from_env().database_url)
+        settings = Settings.from_env()
+        _database = Database(settings.database_url, settings.api_key_secret)
     return _database
 
 

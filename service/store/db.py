@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 from typing import Iterator
 
@@ -18,22 +19,27 @@ class Database:
     Args:
         url: SQLAlchemy URL, e.g. ``sqlite:////abs/path/saring.db`` or
             ``postgresql+psycopg://user@127.0.0.1/db``.
+        api_key_secret: the HMAC key of stored API keys (``Settings.api_key_secret``); every
+            session carries it in ``session.info["api_key_secret"]`` for
+            ``service.accounts.sites``. ``""``: key look-ups raise.
 
-    SQLite files get WAL journaling and a busy timeout so that several gunicorn workers can write.
+    SQLite files get WAL journaling and a busy timeout so that several gunicorn workers can write,
+    and are created readable by their owner only (0600; SQLite gives its -wal/-shm files the same).
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, api_key_secret: str = "") -> None:
         self.url = url
         kwargs: dict = {"future": True, "pool_pre_ping": True}
         if url.startswith("sqlite"):
             path = url.split("///", 1)[-1]
-            if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            if path and path != ":memory:" and not path.startswith("file:"):
+                _private_file(Path(path))
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
         self.engine: Engine = create_engine(url, **kwargs)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False,
+                                         info={"api_key_secret": api_key_secret})
 
     @property
     def is_sqlite(self) -> bool:
@@ -66,6 +72,25 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _private_file(path: Path) -> None:
+    """Create ``path`` (and its folder, 0700 when new) readable by its owner only, or make an
+    existing file of ours 0600.
+
+    An existing database file is never opened here: closing any descriptor of a file drops every
+    POSIX lock this process holds on it, which corrupts SQLite databases in use (sqlite.org,
+    "How To Corrupt An SQLite Database File", 2.2)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        if not path.exists():
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        elif path.stat().st_uid == os.getuid() and path.stat().st_mode & 0o077:
+            os.chmod(path, 0o600)
+    except FileExistsError:  # created meanwhile by another process: it is theirs to set up
+        pass
+    except OSError:  # a read-only file or folder: SQLite itself will say what is wrong
+        pass
 
 
 def alembic_config(url: str):

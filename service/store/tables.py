@@ -68,14 +68,16 @@ class Site(Base):
 
 
 class ApiKey(Base):
-    """An API key of a site. Only the SHA-256 of the key is stored."""
+    """An API key of a site. Only a keyed hash of the key is stored (``service.accounts.sites``)."""
 
     __tablename__ = "api_keys"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    key_hint: Mapped[str] = mapped_column(String(16))  # first 4 characters, for listings
+    #: 1 = sha256(key) (before migration 0005), 2 = HMAC-SHA-256(api_key_secret, sha256(key))
+    hash_version: Mapped[int] = mapped_column(Integer, default=2, server_default="1")
+    key_hint: Mapped[str] = mapped_column(String(16))  # first characters (sites.HINT_CHARS), for listings
     label: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
