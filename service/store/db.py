@@ -29,6 +29,7 @@ class Database:
 
     def __init__(self, url: str, api_key_secret: str = "") -> None:
         self.url = url
+        self.api_key_secret = api_key_secret
         kwargs: dict = {"future": True, "pool_pre_ping": True}
         if url.startswith("sqlite"):
             path = url.split("///", 1)[-1]

@@ -265,7 +265,8 @@ def test_database_down_is_503_unavailable(app, client, auth):
     from service.store.db import Database
 
     rt = app.extensions["saring"]
-    real, rt.db = rt.db, Database("postgresql+psycopg://saring@127.0.0.1:9/none")  # nothing listens on 9
+    real = rt.db
+    rt.db = Database("postgresql+psycopg://saring@127.0.0.1:9/none", real.api_key_secret)
     try:
         r = post(client, auth, {"content": "hello"})
     finally:
