@@ -54,6 +54,9 @@ class Settings:
             behind a proxy so that sign-in throttling and logs see the client's address.
         reports_dir: where retrain runs write their report folders (``SARING_REPORTS_DIR``,
             default ``<home>/reports``).
+        webhook_allow_internal: let callback URLs point at loopback, private, link-local and other
+            non-public addresses (``SARING_WEBHOOK_ALLOW_INTERNAL``, default off; see
+            ``service.webhooks.targets``).
         retrain_quick: background retrains use the small, fast test settings
             (``SARING_RETRAIN_QUICK``; for tests and CI only, never in production).
     """
@@ -76,6 +79,7 @@ class Settings:
     testing: bool = False
     reports_dir: Path | None = None
     retrain_quick: bool = False
+    webhook_allow_internal: bool = False
     #: fields ``resolved`` filled from ``home`` (not given): filled again after an override of ``home``
     derived: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
@@ -99,6 +103,7 @@ class Settings:
             trusted_proxies=int(env.get("SARING_TRUSTED_PROXIES", "0") or 0),
             reports_dir=Path(env["SARING_REPORTS_DIR"]) if env.get("SARING_REPORTS_DIR") else None,
             retrain_quick=_bool(env.get("SARING_RETRAIN_QUICK"), False),
+            webhook_allow_internal=_bool(env.get("SARING_WEBHOOK_ALLOW_INTERNAL"), False),
         ).resolved()
 
     def resolved(self) -> "Settings":

@@ -23,6 +23,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 TEST_API_KEY_SECRET = "test-api-key-secret"
 # every process the tests start (CLI runs, gunicorn) stores and finds keys under the same secret
 os.environ["SARING_API_KEY_SECRET"] = TEST_API_KEY_SECRET
+# the webhook tests' receivers listen on 127.0.0.1 (tests of the refusal pass allow_internal=False)
+os.environ["SARING_WEBHOOK_ALLOW_INTERNAL"] = "1"
 
 
 def _find_data_dir() -> Path:

@@ -65,7 +65,8 @@ def sites_set_callback(cli: CliContext, site_url: str, callback_url: str | None,
     try:
         with session_scope(cli.database) as s:
             site = _find_site(s, site_url)
-            in_force = webhooks.set_callback(s, site, None if clear else callback_url, secret)
+            in_force = webhooks.set_callback(s, site, None if clear else callback_url, secret,
+                                             allow_internal=cli.settings.webhook_allow_internal)
             url = site.url
     except SaringError as exc:
         raise fail(exc) from None

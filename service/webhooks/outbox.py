@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from service.errors import ValidationFailed
 from service.accounts.sites import normalize_site_url
 from service.store.tables import Comment, Site, WebhookDelivery, utcnow
+from service.webhooks import targets
 
 if TYPE_CHECKING:
     from service.infra.jobs import JobQueue
@@ -69,11 +70,13 @@ def new_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-def set_callback(session: Session, site: Site, url: str | None, secret: str | None = None) -> str | None:
+def set_callback(session: Session, site: Site, url: str | None, secret: str | None = None,
+                 allow_internal: bool = False) -> str | None:
     """Register (or with ``url=None`` remove) ``site``'s callback URL. Returns the secret in force
     (a new one is generated when none is given and the site has none). Raises ``ValidationFailed``
-    (field ``url``) unless ``url`` is an absolute http(s) URL, (field ``secret``) for a secret under
-    16 characters. The caller commits."""
+    (field ``url``) unless ``url`` is an absolute http(s) URL without credentials whose host does
+    not resolve to an internal address (``service.webhooks.targets``; ``allow_internal`` lifts the
+    address check), (field ``secret``) for a secret under 16 characters. The caller commits."""
     from urllib.parse import urlsplit
 
     if url is None:
@@ -88,6 +91,7 @@ def set_callback(session: Session, site: Site, url: str | None, secret: str | No
         raise bad from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise bad
+    targets.resolve(url, allow_internal, must_resolve=False)
     if secret is not None and len(secret) < 16:
         raise ValidationFailed("secret must have at least 16 characters", field="secret")
     site.callback_url = url.strip()
@@ -137,15 +141,23 @@ def record_delivery(session: Session, comment: Comment, moved: Move, actor: str,
     return row
 
 
-def send(row: WebhookDelivery, site: Site, client: httpx.Client | None = None) -> str:
-    """POST one delivery to ``site.callback_url``. Returns ``""`` on a 2xx answer, else the error
-    (``HTTP 503``, ``ConnectError: …``). Never raises for network errors."""
+def send(row: WebhookDelivery, site: Site, client: httpx.Client | None = None,
+         allow_internal: bool = False) -> str:
+    """POST one delivery to ``site.callback_url``, connecting to the address checked by
+    :func:`service.webhooks.targets.resolve` (internal addresses refused unless
+    ``allow_internal``). Returns ``""`` on a 2xx answer, else the error (``HTTP 503``,
+    ``ConnectError: …``, ``refused: …``). Never raises for network errors."""
     if not site.callback_url:
         return "the site has no callback URL any more"
     if not site.callback_secret:
         return "the site has no callback secret"
+    try:
+        url, pin_headers, extensions = targets.pinned_request(targets.resolve(site.callback_url, allow_internal))
+    except targets.TargetRefused as exc:
+        return f"refused: {exc.message}"[:1000]
     body = encode_payload(row.payload)
     headers = {
+        **pin_headers,
         "Content-Type": "application/json",
         "User-Agent": "Saring-Webhook/1",
         SIGNATURE_HEADER: sign(body, site.callback_secret),
@@ -155,9 +167,9 @@ def send(row: WebhookDelivery, site: Site, client: httpx.Client | None = None) -
     try:
         if client is None:
             with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as own:
-                resp = own.post(site.callback_url, content=body, headers=headers)
+                resp = own.post(url, content=body, headers=headers, extensions=extensions)
         else:
-            resp = client.post(site.callback_url, content=body, headers=headers)
+            resp = client.post(url, content=body, headers=headers, extensions=extensions)
     except httpx.HTTPError as exc:
         return f"{type(exc).__name__}: {exc}"[:1000]
     if 200 <= resp.status_code < 300:
@@ -173,6 +185,7 @@ def deliver(delivery_id: int) -> str:
     """
     from rq import get_current_job
 
+    from service.config import Settings
     from service.infra.jobs import database
 
     with database().session() as session:
@@ -182,7 +195,7 @@ def deliver(delivery_id: int) -> str:
         if row.status == "delivered":
             return "already delivered"
         site = session.get(Site, row.site_id)
-        error = send(row, site)
+        error = send(row, site, allow_internal=Settings.from_env().webhook_allow_internal)
         row.attempts += 1
         if not error:
             row.status, row.delivered_at, row.last_error = "delivered", utcnow(), ""

@@ -3,8 +3,6 @@ receiver on 127.0.0.1; retries with back-off, a site that is down, Redis down at
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from rq import SimpleWorker
@@ -19,42 +17,6 @@ from service.infra.redis_keys import RedisKeys
 from service.store.tables import Site, User, WebhookDelivery
 
 SECRET = "s3cret-for-tests-0123456789"
-
-
-class Receiver:
-    """A site's callback endpoint: records each POST; answers 503 to the first ``fail_first``."""
-
-    def __init__(self, fail_first: int = 0) -> None:
-        self.fail_first = fail_first
-        self.requests: list[tuple[dict, bytes]] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server API
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                outer.requests.append((dict(self.headers), body))
-                code = 503 if len(outer.requests) <= outer.fail_first else 204
-                self.send_response(code)
-                self.end_headers()
-
-            def log_message(self, *_args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/saring-hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver():
-    r = Receiver()
-    yield r
-    r.close()
 
 
 @pytest.fixture
