@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g
+from flask import Flask, Response, abort, g, request
 from flask_smorest import Api
 
 from service.akismet import views as akismet_views
@@ -71,6 +71,17 @@ def create_app(test_config: dict | None = None, runtime: Runtime | None = None) 
     app.register_blueprint(models_page.bp)  # /moderation/models
 
     errors.register_error_handlers(app)  # after Api(), whose HTTPException handler it replaces
+
+    @app.before_request
+    def _openapi_switch() -> None:
+        if not settings.openapi_public and request.path.startswith("/api/openapi"):
+            abort(404)
+
+    @app.after_request
+    def _no_sniffing(response: Response) -> Response:
+        """Every answer (JSON, text, pages): the browser must take the declared Content-Type."""
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:

@@ -54,6 +54,13 @@ class Settings:
             behind a proxy so that sign-in throttling and logs see the client's address.
         reports_dir: where retrain runs write their report folders (``SARING_REPORTS_DIR``,
             default ``<home>/reports``).
+        metrics_token: when set, ``/metrics`` needs ``Authorization: Bearer <token>``
+            (``SARING_METRICS_TOKEN``); when not, see ``metrics_public``.
+        metrics_public: without a token, serve ``/metrics`` to every client
+            (``SARING_METRICS_PUBLIC``); default off: only to loopback clients (a Prometheus on the
+            same host, or ``curl`` on it).
+        openapi_public: serve ``/api/openapi.json`` (``SARING_OPENAPI_PUBLIC``, default on: it
+            describes the API and holds no data); off answers 404.
         webhook_allow_internal: let callback URLs point at loopback, private, link-local and other
             non-public addresses (``SARING_WEBHOOK_ALLOW_INTERNAL``, default off; see
             ``service.webhooks.targets``).
@@ -80,6 +87,9 @@ class Settings:
     reports_dir: Path | None = None
     retrain_quick: bool = False
     webhook_allow_internal: bool = False
+    metrics_token: str = ""
+    metrics_public: bool = False
+    openapi_public: bool = True
     #: fields ``resolved`` filled from ``home`` (not given): filled again after an override of ``home``
     derived: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
@@ -104,6 +114,9 @@ class Settings:
             reports_dir=Path(env["SARING_REPORTS_DIR"]) if env.get("SARING_REPORTS_DIR") else None,
             retrain_quick=_bool(env.get("SARING_RETRAIN_QUICK"), False),
             webhook_allow_internal=_bool(env.get("SARING_WEBHOOK_ALLOW_INTERNAL"), False),
+            metrics_token=env.get("SARING_METRICS_TOKEN", ""),
+            metrics_public=_bool(env.get("SARING_METRICS_PUBLIC"), False),
+            openapi_public=_bool(env.get("SARING_OPENAPI_PUBLIC"), True),
         ).resolved()
 
     def resolved(self) -> "Settings":

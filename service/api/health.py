@@ -1,9 +1,13 @@
 """Health endpoints: ``/healthz`` (process up) and ``/readyz`` (model, Redis, database)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+import hmac
+import ipaddress
+
+from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
+from service.errors import Forbidden, Unauthorized
 from service.serving import versions as model_versions
 from service.web.context import runtime
 
@@ -41,11 +45,32 @@ def readyz() -> ResponseReturnValue:
     return jsonify(status=status, **body), 503
 
 
+def _metrics_allowed() -> None:
+    """``/metrics`` access: a bearer token when ``Settings.metrics_token`` is set, else every client
+    when ``metrics_public``, else loopback clients only. Raises ``Unauthorized`` / ``Forbidden``."""
+    settings = runtime().settings
+    if settings.metrics_token:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), settings.metrics_token.encode()):
+            raise Unauthorized("send Authorization: Bearer <SARING_METRICS_TOKEN>", field="Authorization")
+        return
+    if settings.metrics_public:
+        return
+    try:
+        local = ipaddress.ip_address((request.remote_addr or "").split("%", 1)[0]).is_loopback
+    except ValueError:
+        local = False
+    if not local:
+        raise Forbidden("metrics are served to loopback clients only (set SARING_METRICS_TOKEN or "
+                        "SARING_METRICS_PUBLIC=1)")
+
+
 @bp.get("/metrics")
 def prometheus_metrics() -> ResponseReturnValue:
-    """Prometheus text exposition of this process's metrics."""
+    """Prometheus text exposition of this process's metrics (access: :func:`_metrics_allowed`)."""
     import os
 
+    _metrics_allowed()
     from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
 
     registry = REGISTRY
