@@ -226,3 +226,32 @@ def parse_form(raw: bytes, content_type_charset: str | None = None, truncated: b
         if used != chain[0] and name not in form.charsets:
             form.charsets[name] = used
     return form
+
+
+def parse_multipart(raw: bytes, content_type: str, limit: int, truncated: bool = False) -> AkismetForm:
+    """A ``multipart/form-data`` body (already read by :func:`read_body`) as an ``AkismetForm``.
+
+    The same byte limit as every other encoding applies (werkzeug's own 500 kB field limit does
+    not). Files are read as text fields (no Akismet client sends files).
+
+    Raises ``MalformedBody`` (field ``body``) when the body was longer than ``limit`` (a multipart
+    body cut short cannot be parsed) or is not valid multipart.
+    """
+    import io
+
+    from werkzeug.formparser import parse_form_data
+
+    if truncated:
+        raise MalformedBody(f"The multipart body is over {limit} bytes: send at most {limit} bytes, or "
+                            "application/x-www-form-urlencoded (longer content is then truncated)", field="body")
+    environ = {"wsgi.input": io.BytesIO(raw), "CONTENT_LENGTH": str(len(raw)), "CONTENT_TYPE": content_type,
+               "REQUEST_METHOD": "POST"}
+    try:
+        _stream, form, files = parse_form_data(environ, max_form_memory_size=limit, max_content_length=limit,
+                                               silent=False)
+    except Exception as exc:  # noqa: BLE001 - werkzeug raises ValueError, RequestEntityTooLarge …
+        raise MalformedBody(f"The multipart body could not be parsed ({type(exc).__name__})", field="body") from exc
+    pairs = [(clean_text(k), clean_text(v)) for k, vs in form.lists() for v in vs]
+    for name, storage in files.items(multi=True):
+        pairs.append((clean_text(name), clean_text(storage.read(limit).decode("utf-8", "replace"))))
+    return AkismetForm(pairs)

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from service.akismet import calls, responses
-from service.akismet.form import AkismetForm, MalformedBody, clean_text, parse_form, read_body
+from service.akismet.form import MalformedBody, parse_form, parse_multipart, read_body
 from service.akismet.middleware import RAW_HOST, HostGuard, is_akismet_path
 from service.web.context import db_session, runtime
 from service.errors import SaringError
@@ -57,14 +57,13 @@ def _akismet_request() -> calls.AkismetRequest:
     if "akismet_request" not in g:
         settings = runtime().settings
         limit = settings.akismet_max_body_bytes
-        if request.mimetype == "multipart/form-data":  # no Akismet client sends it; werkzeug parses it
-            request.max_content_length = limit  # larger: 413, answered invalid
-            form = AkismetForm([(clean_text(k), clean_text(v)) for k, vs in request.form.lists() for v in vs])
+        request.max_content_length = None  # we bound the read ourselves (see read_body), every encoding
+        g.akismet_body_complete = False  # until read: a malformed body leaves the connection unusable
+        body = read_body(request.environ["wsgi.input"], limit, limit * DRAIN_FACTOR, request.content_length)
+        g.akismet_body_complete = body.complete
+        if request.mimetype == "multipart/form-data":  # no Akismet client sends it
+            form = parse_multipart(body.data, request.content_type or "", limit, truncated=body.truncated)
         else:
-            request.max_content_length = None  # we bound the read ourselves (see read_body)
-            g.akismet_body_complete = False  # until read: a malformed body leaves the connection unusable
-            body = read_body(request.environ["wsgi.input"], limit, limit * DRAIN_FACTOR, request.content_length)
-            g.akismet_body_complete = body.complete
             form = parse_form(body.data, request.mimetype_params.get("charset"), truncated=body.truncated,
                               body_bytes=body.total_bytes)
         query = parse_form(request.query_string, request.mimetype_params.get("charset"))

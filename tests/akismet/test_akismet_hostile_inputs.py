@@ -201,3 +201,15 @@ def test_odd_host_through_gunicorn(live_server, k1):
     r = live_server.raw("POST", "/1.1/comment-check", body,
                         {"Host": "blog..example", "Content-Type": FORM})
     assert r.status == 200 and r.text in ("true", "false"), (r.text, r.headers.get("X-akismet-debug-help"))
+
+
+def test_an_oversized_multipart_body_is_answered_before_the_connection_closes(live_server, k1):
+    """Issue 11 (11): gunicorn closed the connection mid-upload; now the body is drained and answered."""
+    boundary = "b0undary"
+    content = "y" * (5 * 1024 * 1024)
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="api_key"\r\n\r\n{k1}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="comment_content"\r\n\r\n{content}\r\n'
+            f"--{boundary}--\r\n")
+    r = live_server.raw("POST", "/1.1/comment-check", body,
+                        {"Content-Type": f"multipart/form-data; boundary={boundary}"}, timeout=30)
+    assert r.status == 200 and r.text == "invalid" and "multipart body is over" in r.headers["X-akismet-debug-help"]

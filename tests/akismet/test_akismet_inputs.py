@@ -264,6 +264,27 @@ def test_multipart_body_is_read(client, k1):
     assert r.text == "false"
 
 
+def _multipart(fields: dict[str, str], boundary: str = "saringtestboundary") -> tuple[bytes, str]:
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n' for k, v in fields.items()]
+    return ("".join(parts) + f"--{boundary}--\r\n").encode("utf-8"), f"multipart/form-data; boundary={boundary}"
+
+
+def test_a_one_megabyte_multipart_comment_is_read_like_a_form(client, k1):
+    """Issue 11 (11): multipart bodies over werkzeug's 500 kB field limit were answered invalid."""
+    body, ctype = _multipart({"api_key": k1, "blog": BLOG, "user_ip": "203.0.113.82",
+                              "comment_content": HAM_TEXT + " " + "lovely harbour photos " * 50_000})
+    assert 1_000_000 < len(body) < 4 * 1024 * 1024
+    r = client.post("/1.1/comment-check", data=body, content_type=ctype)
+    assert r.text in ("true", "false"), r.headers.get("X-akismet-debug-help")
+
+
+def test_a_multipart_body_over_the_limit_is_invalid_naming_the_limit(client, k1):
+    body, ctype = _multipart({"api_key": k1, "blog": BLOG, "user_ip": "203.0.113.83",
+                              "comment_content": "x" * (5 * 1024 * 1024)})
+    r = client.post("/1.1/comment-check", data=body, content_type=ctype)
+    assert r.text == "invalid" and "multipart body is over 4194304 bytes" in r.headers["X-akismet-debug-help"]
+
+
 def test_json_reports_are_json(client, k1):
     r = client.post("/1.1/get-subscription", data={"key": k1, "blog": BLOG})
     assert json.loads(r.data)["status"] == "active"
