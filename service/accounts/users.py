@@ -11,17 +11,19 @@ The caller commits.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import secrets
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from service.errors import Conflict, NotFound, ValidationFailed
+from service.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from service.accounts.sites import find_site, normalize_site_url
 from service.store.tables import Site, User
 
@@ -36,6 +38,26 @@ _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
 _hasher = PasswordHasher()
 #: Verified against when the e-mail is unknown, so that sign-in takes as long either way.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+#: Argon2id computations at once in this process (each ~0.45 s of CPU and 64 MiB): a storm of
+#: sign-ins cannot take every thread and the memory from comment checks.
+HASH_CONCURRENCY = 1
+#: How long a sign-in waits for its turn (seconds) before it is answered 503 (retry).
+HASH_WAIT_SECONDS = 5.0
+_hash_slots = threading.BoundedSemaphore(HASH_CONCURRENCY)
+
+
+class PasswordChecksBusy(ServiceUnavailable):
+    """Every password-hashing slot of this process stayed busy for ``HASH_WAIT_SECONDS``."""
+
+
+@contextlib.contextmanager
+def _hash_slot() -> Iterator[None]:
+    if not _hash_slots.acquire(timeout=HASH_WAIT_SECONDS):
+        raise PasswordChecksBusy("too many sign-ins at once; try again in a few seconds")
+    try:
+        yield
+    finally:
+        _hash_slots.release()
 
 
 def normalize_email(email: str) -> str:
@@ -88,7 +110,9 @@ def create_user(session: Session, email: str, password: str, role: str, site_url
     check_password_strength(password)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict(f"a user {email} already exists", field="email")
-    user = User(email=email, password_hash=_hasher.hash(password), role=role, active=True)
+    with _hash_slot():
+        digest = _hasher.hash(password)
+    user = User(email=email, password_hash=digest, role=role, active=True)
     user.sites = _sites_by_url(session, site_urls)
     session.add(user)
     session.flush()
@@ -112,7 +136,8 @@ def set_password(session: Session, user: User, password: str) -> None:
     """Replace the password and end every session of ``user``. Raises ``ValidationFailed`` for a
     weak one."""
     check_password_strength(password)
-    user.password_hash = _hasher.hash(password)
+    with _hash_slot():
+        user.password_hash = _hasher.hash(password)
     end_sessions(session, user)
 
 
@@ -142,21 +167,24 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     """The active user whose e-mail and password match, else ``None``.
 
     Takes about the same time for an unknown e-mail as for a wrong password (a dummy hash is
-    verified), and re-hashes the password when the Argon2 parameters changed.
+    verified), and re-hashes the password when the Argon2 parameters changed. Waits for one of the
+    process's ``HASH_CONCURRENCY`` hashing slots; raises ``PasswordChecksBusy`` (503) after
+    ``HASH_WAIT_SECONDS``.
     """
     try:
         email = normalize_email(email)
     except ValidationFailed:
         email = ""
     user = session.scalar(select(User).where(User.email == email)) if email else None
-    try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
-        return None
-    if user is None or not user.active:
-        return None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    with _hash_slot():  # at most HASH_CONCURRENCY Argon2 checks at once (raises PasswordChecksBusy)
+        try:
+            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        if user is None or not user.active:
+            return None
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = _hasher.hash(password)
     return user
 
 

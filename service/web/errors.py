@@ -88,8 +88,9 @@ def _http_json(exc: HTTPException, error: SaringError) -> ResponseValue:
 
 
 def handle_saring_error(exc: SaringError) -> ResponseValue:
-    """A ``SaringError``: the page's HTML error or the API's JSON error."""
-    return page_error(exc) if is_page_request() else json_error(exc)
+    """A ``SaringError``: the page's HTML error or the API's JSON error (a 503 with ``Retry-After``)."""
+    answer = page_error(exc) if is_page_request() else json_error(exc)
+    return (*answer, {"Retry-After": "5"}) if exc.status == 503 else answer
 
 
 def handle_http_exception(exc: HTTPException) -> ResponseValue:

@@ -94,18 +94,17 @@ def login() -> ResponseReturnValue:
     else:
         email, ip = form.email.data or "", request.remote_addr or ""
         throttle = login_throttle()
-        wait = throttle.blocked_for(email, ip)
+        wait = throttle.attempt(email, ip)  # counted before the password check: races cannot pass the limit
         if wait:
             raise TooManyRequests(f"Too many failed sign-ins; try again in {max(1, wait // 60)} minute(s).")
         s = db_session()
         user = users.authenticate(s, email, form.password.data or "")
         if user is None:
-            throttle.failed(email, ip)
             flash("Wrong e-mail or password.", "error")
             status = 401
         else:
             s.commit()  # a re-hashed password
-            throttle.succeeded(email)
+            throttle.succeeded(email, ip)
             sign_in(user)
             return redirect(_safe_next(form.next.data))
     return render_template("moderation/login.html", form=form), status
