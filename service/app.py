@@ -19,7 +19,7 @@ from service.pages import models as models_page
 from service.pages import templating
 from service.pages.moderation import views as moderation_views
 from service.runtime import Runtime
-from service.web import errors, params
+from service.web import db_slots, errors, params
 from service.web.middleware import BodyReadErrors
 
 log = logging.getLogger(__name__)
@@ -71,6 +71,7 @@ def create_app(test_config: dict | None = None, runtime: Runtime | None = None) 
     app.register_blueprint(models_page.bp)  # /moderation/models
 
     errors.register_error_handlers(app)  # after Api(), whose HTTPException handler it replaces
+    db_slots.install(app, settings.db_slots, settings.db_slot_wait)  # one thread kept for /healthz
 
     @app.before_request
     def _openapi_switch() -> None:

@@ -54,6 +54,12 @@ class Settings:
             behind a proxy so that sign-in throttling and logs see the client's address.
         reports_dir: where retrain runs write their report folders (``SARING_REPORTS_DIR``,
             default ``<home>/reports``).
+        db_lock_timeout: longest wait for a database lock or pooled connection, seconds
+            (``SARING_DB_LOCK_TIMEOUT``, default 5); then 503 + ``Retry-After``.
+        db_slots: requests that may use the database at once in one worker process
+            (``SARING_DB_SLOTS``; ``saring serve`` sets threads − 1, so one thread always answers
+            ``/healthz`` and ``/metrics``; 0 = no limit). A request that waits longer than
+            ``db_slot_wait`` (``SARING_DB_SLOT_WAIT``, seconds, default 1) for a slot gets 503.
         metrics_token: when set, ``/metrics`` needs ``Authorization: Bearer <token>``
             (``SARING_METRICS_TOKEN``); when not, see ``metrics_public``.
         metrics_public: without a token, serve ``/metrics`` to every client
@@ -87,6 +93,9 @@ class Settings:
     reports_dir: Path | None = None
     retrain_quick: bool = False
     webhook_allow_internal: bool = False
+    db_lock_timeout: float = 5.0
+    db_slots: int = 0
+    db_slot_wait: float = 1.0
     metrics_token: str = ""
     metrics_public: bool = False
     openapi_public: bool = True
@@ -115,6 +124,9 @@ class Settings:
             retrain_quick=_bool(env.get("SARING_RETRAIN_QUICK"), False),
             webhook_allow_internal=_bool(env.get("SARING_WEBHOOK_ALLOW_INTERNAL"), False),
             metrics_token=env.get("SARING_METRICS_TOKEN", ""),
+            db_lock_timeout=float(env.get("SARING_DB_LOCK_TIMEOUT") or 5.0),
+            db_slots=int(env.get("SARING_DB_SLOTS") or 0),
+            db_slot_wait=float(env.get("SARING_DB_SLOT_WAIT") or 1.0),
             metrics_public=_bool(env.get("SARING_METRICS_PUBLIC"), False),
             openapi_public=_bool(env.get("SARING_OPENAPI_PUBLIC"), True),
         ).resolved()

@@ -43,7 +43,7 @@ class Runtime:
         url = settings.redis_url or embedded_url(settings.home)
         client = connect(url)
         keys = RedisKeys(settings.redis_prefix)
-        db = Database(settings.database_url, settings.api_key_secret)
+        db = Database(settings.database_url, settings.api_key_secret, settings.db_lock_timeout)
         if db.is_sqlite:
             db.upgrade()  # the embedded default migrates itself; PostgreSQL: `saring db upgrade` / `saring serve`
         registry = ModelRegistry(client, keys.model)

@@ -170,7 +170,12 @@ def _unknown_endpoint() -> Response:
 
 @bp.errorhandler(SaringError)
 def _invalid(exc: SaringError) -> Response:
-    """Every input and key problem → 200 ``invalid`` + ``X-akismet-debug-help``."""
+    """Every input and key problem → 200 ``invalid`` + ``X-akismet-debug-help``; a service that
+    cannot answer now (``ServiceUnavailable``: database slots busy) → 503 so that clients retry."""
+    if exc.status == 503:
+        _rollback()
+        return responses.invalid(exc.message, status=503, headers={"Retry-After": "5",
+                                                                   "X-akismet-error": "temporary server error"})
     return responses.invalid(exc.message)
 
 

@@ -22,17 +22,21 @@ def healthz() -> Response:
 
 @bp.get("/readyz")
 def readyz() -> ResponseReturnValue:
-    """200 ``ready`` when the model is loaded, Redis and the database answer and Redis's current
+    """200 ``ready`` when the model is loaded, Redis answers, the database takes writes (a no-op
+    ``UPDATE`` rolled back, ``Database.ping_write``: a read-only or locked database decides
+    nothing, since every decided comment is stored first) and Redis's current
     model pointer names the database's current version; otherwise 503 with ``degraded`` (the model
     is loaded and the database answers, but Redis is down or points at another version: comments
     are still decided, by a version the database recorded) or ``unavailable``. ``model_pointer``
     gives both ids (``service.serving.versions.pointer_status``)."""
     rt = runtime()
     holder = rt.holder
+    database = rt.db.ping()
     checks = {
         "model": bool(holder and holder.loaded),
         "redis": rt.redis_ping(),
-        "database": rt.db.ping(),
+        "database": database,
+        "database_writes": database and rt.db.ping_write(),  # a read-only or locked database decides nothing
     }
     pointer = model_versions.pointer_status(rt.db, rt.registry) if checks["redis"] and checks["database"] else None
     if pointer is not None and pointer["agree"] is False:
@@ -41,7 +45,7 @@ def readyz() -> ResponseReturnValue:
             "model_pointer": pointer}
     if all(checks.values()):
         return jsonify(status="ready", **body)
-    status = "degraded" if checks["model"] and checks["database"] else "unavailable"
+    status = "degraded" if checks["model"] and checks["database_writes"] else "unavailable"
     return jsonify(status=status, **body), 503
 
 

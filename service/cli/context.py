@@ -55,9 +55,7 @@ class CliContext:
         if self._runtime is not None:
             return self._runtime.db
         if self._database is None:
-            from service.store.db import Database
-
-            database = Database(self.settings.database_url, self.settings.api_key_secret)
+            database = _cli_database(self.settings)
             try:
                 require_schema(database)
             except BaseException:
@@ -69,9 +67,7 @@ class CliContext:
     def upgrade(self, revision: str = "head") -> Database:
         """Apply the pending migrations up to ``revision`` and return the database."""
         if self._database is None:
-            from service.store.db import Database
-
-            self._database = Database(self.settings.database_url, self.settings.api_key_secret)
+            self._database = _cli_database(self.settings)
         self._database.upgrade(revision)
         return self._database
 
@@ -135,3 +131,11 @@ def fail(exc: SaringError) -> click.ClickException:
     """A click error (exit status 1) from a domain error: its message and, when set, its field."""
     hint = f" ({exc.field})" if exc.field else ""
     return click.ClickException(exc.message + hint)
+
+
+def _cli_database(settings: Settings) -> "Database":
+    """The CLI's database: the service's settings, but patient (30 s lock wait, no statement limit:
+    migrations and imports may take long)."""
+    from service.store.db import Database
+
+    return Database(settings.database_url, settings.api_key_secret, lock_timeout=30.0, statement_timeout=0)

@@ -59,6 +59,9 @@ def serve(cli: CliContext, host: str, port: int, workers: int, threads: int, tim
     for f in prom_dir.glob("*.db"):
         f.unlink()
 
+    if threads > 1 and not os.environ.get("SARING_DB_SLOTS"):
+        os.environ["SARING_DB_SLOTS"] = str(threads - 1)  # one thread per worker always free for /healthz
+
     class _App(BaseApplication):
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")

@@ -23,19 +23,32 @@ class Database:
             session carries it in ``session.info["api_key_secret"]`` for
             ``service.accounts.sites``. ``""``: key look-ups raise.
 
+        lock_timeout: longest wait (seconds) for a lock or a pooled connection: SQLite's busy
+            timeout; on PostgreSQL ``lock_timeout`` and the pool's wait. A wait that ends raises
+            ``OperationalError`` / ``TimeoutError``, answered 503 + ``Retry-After``
+            (:func:`is_unavailable`), so no request holds a thread for long.
+        statement_timeout: PostgreSQL ``statement_timeout`` (seconds; 0 = none).
+
     SQLite files get WAL journaling and a busy timeout so that several gunicorn workers can write,
     and are created readable by their owner only (0600; SQLite gives its -wal/-shm files the same).
     """
 
-    def __init__(self, url: str, api_key_secret: str = "") -> None:
+    def __init__(self, url: str, api_key_secret: str = "", lock_timeout: float = 5.0,
+                 statement_timeout: float = 30.0) -> None:
         self.url = url
         self.api_key_secret = api_key_secret
+        self.lock_timeout = lock_timeout
         kwargs: dict = {"future": True, "pool_pre_ping": True}
         if url.startswith("sqlite"):
             path = url.split("///", 1)[-1]
             if path and path != ":memory:" and not path.startswith("file:"):
                 _private_file(Path(path))
-            kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+            kwargs["connect_args"] = {"timeout": lock_timeout, "check_same_thread": False}
+        elif url.startswith("postgresql"):
+            ms_lock, ms_stmt = int(lock_timeout * 1000), int(statement_timeout * 1000)  # 0: no limit
+            kwargs["connect_args"] = {"options": f"-c lock_timeout={ms_lock} -c statement_timeout={ms_stmt}",
+                                      "connect_timeout": max(1, int(lock_timeout))}
+            kwargs["pool_timeout"] = lock_timeout
         self.engine: Engine = create_engine(url, **kwargs)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -59,6 +72,33 @@ class Database:
         except Exception:  # noqa: BLE001 - any driver error means "not reachable"
             return False
 
+    def ping_write(self, timeout: float = 1.0) -> bool:
+        """True when a write can succeed: a no-op ``UPDATE`` (SQLite: ``alembic_version``;
+        PostgreSQL: ``comments``, no row) in a transaction that is rolled back, waiting at most ``timeout`` seconds for a lock. False for a read-only
+        database (file, mount or ``default_transaction_read_only``), a lock held longer, or no
+        connection."""
+        try:
+            with self.engine.connect() as conn:
+                if self.is_sqlite:
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+                    conn.commit()
+                try:
+                    if not self.is_sqlite:
+                        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(timeout * 1000)}")
+                        conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout * 2000)}")
+                    # SQLite locks the whole file: any row will do; PostgreSQL locks per table: the
+                    # table every decided comment goes to (a no-row UPDATE still takes its lock)
+                    conn.execute(text("UPDATE alembic_version SET version_num = version_num" if self.is_sqlite
+                                      else "UPDATE comments SET revision = revision WHERE false"))
+                finally:
+                    conn.rollback()
+                    if self.is_sqlite:
+                        conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(self.lock_timeout * 1000)}")
+                        conn.commit()
+            return True
+        except Exception:  # noqa: BLE001 - any driver error means "cannot write now"
+            return False
+
     def upgrade(self, revision: str = "head") -> None:
         """Apply Alembic migrations up to ``revision`` (idempotent)."""
         from alembic import command
@@ -73,6 +113,26 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+#: SQLSTATE classes / codes of a database that cannot serve now (retry later): connection
+#: exceptions, insufficient resources, operator intervention, read-only transaction, lock timeout.
+_UNAVAILABLE_SQLSTATE = ("08", "53", "57", "25006", "55P03")
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` means "the database cannot serve now, retry later" (503 + ``Retry-After``):
+    down, locked past the lock timeout, read-only, out of pooled connections, shutting down."""
+    from sqlalchemy.exc import DBAPIError, OperationalError, TimeoutError as PoolTimeout
+
+    if isinstance(exc, (OperationalError, PoolTimeout)):
+        return True
+    if isinstance(exc, DBAPIError):
+        state = str(getattr(exc.orig, "sqlstate", "") or "")
+        if state.startswith(_UNAVAILABLE_SQLSTATE):
+            return True
+        return "readonly database" in str(exc.orig)
+    return False
 
 
 def _private_file(path: Path) -> None:

@@ -103,10 +103,12 @@ def handle_http_exception(exc: HTTPException) -> ResponseValue:
 
 def handle_unexpected(exc: Exception) -> ResponseValue:
     """Anything else: logged; 503 + ``Retry-After`` when the database is unavailable, else 500."""
-    from sqlalchemy.exc import OperationalError, SQLAlchemyError, TimeoutError as PoolTimeout
+    from sqlalchemy.exc import SQLAlchemyError
 
-    if isinstance(exc, (OperationalError, PoolTimeout)):
-        # database down, locked past its busy timeout, or no pooled connection: retry later
+    from service.store.db import is_unavailable
+
+    if is_unavailable(exc):
+        # database down, locked past its lock timeout, read-only, or no pooled connection: retry later
         log.error("database unavailable on %s %s: %s", request.method, request.path, exc)
         session = g.get("db_session")
         if session is not None:

@@ -10,7 +10,7 @@ def test_readyz_ready(client):
     r = client.get("/readyz")
     assert r.status_code == 200, r.json
     assert r.json["status"] == "ready"
-    assert r.json["checks"] == {"model": True, "redis": True, "database": True}
+    assert r.json["checks"] == {"model": True, "redis": True, "database": True, "database_writes": True}
     assert r.json["model_version"]
 
 
