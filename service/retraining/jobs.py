@@ -45,6 +45,8 @@ def enqueue_retrain(db: Database, jobs: JobQueue, started_by: str, since: dt.dat
     """
 
     running = active_run(db)
+    if running is not None and _job_lost(db, jobs, running):
+        running = active_run(db)
     if running is not None:
         raise Conflict(f"retrain run {running.id} is already {running.status}; follow it at "
                        f"/api/v1/admin/retrain/{running.id}", field="run", fields={"run_id": running.id})
@@ -62,6 +64,39 @@ def enqueue_retrain(db: Database, jobs: JobQueue, started_by: str, since: dt.dat
         raise ServiceUnavailable("the job queue (Redis) is unreachable: the retrain was not started; "
                                  "try again, or run `saring retrain` on a server") from None
     return run_id
+
+
+#: A queued run whose job is not in Redis yet is given this long (seconds) before it counts as lost
+#: (the run row is written just before its job is enqueued).
+ENQUEUE_GRACE_SECONDS = 30.0
+#: RQ job states in which the job will never finish its run.
+_DEAD_JOB_STATES = ("failed", "stopped", "canceled")
+
+
+def _job_lost(db: Database, jobs: JobQueue, run: Any) -> bool:
+    """Mark ``run`` (queued or running) ``failed`` and return ``True`` when its RQ job will never
+    finish it: the job vanished from Redis (Redis restarted without its data, or was flushed), or
+    it failed / was stopped without recording an outcome (a worker killed mid-run). ``False`` when
+    the job is alive, was enqueued less than ``ENQUEUE_GRACE_SECONDS`` ago, or Redis cannot tell."""
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    try:
+        job = Job.fetch(retrain_job_id(jobs.queue.name, run.id), connection=jobs.queue.connection)
+        status = job.get_status(refresh=True)
+        state = str(getattr(status, "value", status) or "")
+        reason = f"its job ended as {state} without recording an outcome" if state in _DEAD_JOB_STATES else ""
+    except NoSuchJobError:
+        started = run.started_at if run.started_at.tzinfo else run.started_at.replace(tzinfo=dt.timezone.utc)
+        age = (dt.datetime.now(dt.timezone.utc) - started).total_seconds()
+        reason = "its job is no longer in Redis (restarted or flushed)" if age > ENQUEUE_GRACE_SECONDS else ""
+    except redis.RedisError:
+        return False
+    if not reason:
+        return False
+    log.warning("retrain run %s (%s) marked failed: %s", run.id, run.status, reason)
+    finish_run(db, run.id, "failed", summary={"error": f"run lost: {reason}"})
+    return True
 
 
 def run_retrain(run_id: int, since: str | None = None, force: bool = False, dry_run: bool = False) -> str:
