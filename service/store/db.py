@@ -45,8 +45,13 @@ class Database:
                 _private_file(Path(path))
             kwargs["connect_args"] = {"timeout": lock_timeout, "check_same_thread": False}
         elif url.startswith("postgresql"):
+            from sqlalchemy.engine import make_url
+
             ms_lock, ms_stmt = int(lock_timeout * 1000), int(statement_timeout * 1000)  # 0: no limit
-            kwargs["connect_args"] = {"options": f"-c lock_timeout={ms_lock} -c statement_timeout={ms_stmt}",
+            given = make_url(url).query.get("options") or ""  # e.g. -csearch_path=… in the URL: kept
+            given = " ".join(given) if isinstance(given, tuple) else given
+            options = f"{given} -c lock_timeout={ms_lock} -c statement_timeout={ms_stmt}".strip()
+            kwargs["connect_args"] = {"options": options,
                                       "connect_timeout": max(1, int(lock_timeout))}
             kwargs["pool_timeout"] = lock_timeout
         self.engine: Engine = create_engine(url, **kwargs)
