@@ -247,12 +247,12 @@ def restart_embedded_if_dead(dbfile: str, home: Path) -> bool:
     makes one of them restart it, the others find it answering."""
     server = _embedded.get(dbfile)
     socket = getattr(server, "socket_file", None)
-    if server is None or (socket and _answers(socket)):
+    if server is None or _embedded_owner.get(dbfile) != os.getpid() or (socket and _answers(socket)):
         return False
     with open(home / "redis.supervise.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            if socket and _answers(socket):
+            if _embedded_owner.get(dbfile) != os.getpid() or (socket and _answers(socket)):
                 return False
             log.warning("embedded Redis at %s stopped answering: starting it again", socket)
             metrics.REDIS_ERRORS.labels("embedded_restart").inc()
@@ -280,6 +280,7 @@ def _release_at_exit(dbfile: str) -> None:
     server = _embedded.get(dbfile)
     if server is None or _embedded_owner.get(dbfile) != os.getpid():
         return
+    _embedded_owner.pop(dbfile, None)  # this process stops supervising (its supervisor thread returns)
     mine = _client_name()
     try:
         me = str(server.client_id())

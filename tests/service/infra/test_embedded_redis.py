@@ -77,7 +77,11 @@ def test_a_dead_embedded_redis_is_started_again_on_the_same_socket(tmp_path):
     assert _wait(lambda: redis_conn._answers(url[len("unix://"):]), redis_conn.SUPERVISE_SECONDS * 4)
     assert redis_conn._embedded[dbfile].pid != old
     assert _wait(lambda: _ping(client), 12)  # the old client reconnects (after its breaker's pause)
-    redis_conn._embedded[dbfile]._cleanup()
+    new = redis_conn._embedded[dbfile].pid
+    redis_conn._release_at_exit(dbfile)  # what exit does: the last user stops it, and stops supervising
+    assert _wait(lambda: not psutil.pid_exists(new), 10)
+    time.sleep(redis_conn.SUPERVISE_SECONDS * 1.5)
+    assert not redis_conn._answers(url[len("unix://"):])  # not started again once released
 
 
 def _ping(client) -> bool:
