@@ -185,16 +185,24 @@ def _unquote(value: bytes, partial: bool) -> bytes:
 
 
 def decode_value(value: bytes, charsets: list[str]) -> tuple[str, str]:
-    """Decode ``value`` with the first codec in ``charsets`` that decodes it strictly, else Latin-1,
-    and ``clean_text`` the result.
+    """Decode ``value`` with the first codec in ``charsets`` that decodes it strictly; else as
+    UTF-8 with replacement characters when it is mostly UTF-8 (at least as many valid multi-byte
+    sequences as invalid bytes: one stray ``%FF`` must not turn a whole UTF-8 comment into
+    Latin-1 mojibake that the classifier cannot read); else Latin-1 (a legacy single-byte blog).
+    The result is ``clean_text`` ed.
 
-    Returns ``(text, codec_name)``; never raises.
+    Returns ``(text, codec_name)`` (``"utf-8-replaced"`` for the middle case); never raises.
     """
     for name in charsets:
         try:
             return clean_text(value.decode(name)), name
         except (ValueError, LookupError):  # UnicodeDecodeError is a ValueError
             continue
+    lenient = value.decode("utf-8", "replace")
+    invalid = lenient.count("\ufffd") - value.count("\ufffd".encode("utf-8"))
+    valid_multibyte = sum(1 for ch in lenient if ord(ch) > 0x7F and ch != "\ufffd")
+    if valid_multibyte >= max(1, invalid):
+        return clean_text(lenient), "utf-8-replaced"
     return clean_text(value.decode("latin-1")), "latin-1"
 
 

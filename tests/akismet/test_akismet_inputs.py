@@ -298,3 +298,19 @@ def test_comment_type_alone_does_not_make_ham_spam(client, k1, comment_type):
                  user_ip="203.0.113.90").text == "false"
 
 
+
+
+def test_one_invalid_byte_does_not_turn_a_utf8_comment_into_latin1(client, k1):
+    """Adversarial run: full-width gambling spam with %FF appended was decoded as Latin-1 mojibake
+    and accepted (0.10); it is read as UTF-8 with one replacement character."""
+    from urllib.parse import quote
+
+    spam = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else "\u3000"
+                   for c in "Daftar sekarang situs slot gacor hari ini dijamin maxwin")
+    body = f"api_key={k1}&blog={quote(BLOG)}&user_ip=198.51.100.42&comment_content={quote(spam)}%FF"
+    r = client.post("/1.1/comment-check", data=body, content_type="application/x-www-form-urlencoded")
+    assert r.text == "true", r.headers.get("X-akismet-debug-help")
+    # a legacy single-byte comment (no valid UTF-8 sequence) is still read as Latin-1
+    from service.akismet.form import decode_value
+
+    assert decode_value("caf\xe9 cr\xe8me".encode("latin-1"), ["utf-8"]) == ("caf\xe9 cr\xe8me", "latin-1")
