@@ -1,6 +1,8 @@
 """marshmallow schemas of the JSON API (requests and responses)."""
 from __future__ import annotations
 
+import unicodedata
+
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
 from service.store.tables import DECISIONS, STATUSES
@@ -33,7 +35,9 @@ class CommentIn(Schema):
 
     @validates("content")
     def _content(self, value: str, **_kw) -> None:
-        if not value.strip():
+        """Empty also when only whitespace or invisible format characters (zero-width space/joiner,
+        BOM, direction controls: Unicode category Cf) remain."""
+        if not "".join(ch for ch in value if unicodedata.category(ch) != "Cf").strip():
             raise ValidationError("content must not be empty.")
 
     @validates("user_ip")

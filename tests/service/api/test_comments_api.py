@@ -298,3 +298,19 @@ def test_a_direction_override_in_the_author_url_is_held_and_named(client, auth):
     r = client.post("/api/v1/comments", json={"content": "\u202e" + spam[::-1] + "\u202c",
                                               "user_ip": "198.51.100.62"}, headers=auth)
     assert r.json["decision"] == "reject" and r.json["spam_score"] > 0.99, r.json
+
+
+@pytest.mark.parametrize("content", ["   ", "\u00a0\u3000", "\u200b\u200d\ufeff", "\u202e\u202c \u2060"])
+def test_content_of_only_invisible_characters_is_empty(app, client, auth, content):
+    """Adversarial run: zero-width-only content was accepted and stored, whitespace-only was not."""
+    from sqlalchemy import func, select
+
+    from service.store.db import session_scope
+    from service.store.tables import Comment
+
+    with session_scope(app.extensions["saring"].db) as s:
+        before = s.scalar(select(func.count()).select_from(Comment))
+    r = post(client, auth, {"content": content})
+    assert r.status_code == 400 and r.json["error"]["field"] == "content", r.json
+    with session_scope(app.extensions["saring"].db) as s:
+        assert s.scalar(select(func.count()).select_from(Comment)) == before
