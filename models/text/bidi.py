@@ -83,8 +83,8 @@ def visual_order(text: str) -> str:
     >>> visual_order("\u202e!niwxam rocag tols\u202c")
     'slot gacor maxwin!'
     """
-    if not text or not any(ch in BIDI_CONTROLS for ch in text):
+    if not text or text.isascii() or _BIDI_RE.search(text) is None:
         return text
-    if not any(ch in OVERRIDES for ch in text):
+    if LRO not in text and RLO not in text:
         return _BIDI_RE.sub("", text)
     return "\n".join(_paragraph(line) for line in text.split("\n"))

