@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, abort, g, request
-from flask_smorest import Api
 
 from service.akismet import views as akismet_views
 from service.api import admin, comments, health, queue
@@ -19,7 +18,7 @@ from service.pages import models as models_page
 from service.pages import templating
 from service.pages.moderation import views as moderation_views
 from service.runtime import Runtime
-from service.web import db_slots, errors, params
+from service.web import db_slots, errors, openapi, params
 from service.web.middleware import BodyReadErrors
 
 log = logging.getLogger(__name__)
@@ -58,7 +57,7 @@ def create_app(test_config: dict | None = None, runtime: Runtime | None = None) 
 
     app.wsgi_app = BodyReadErrors(app.wsgi_app)  # type: ignore[method-assign]
 
-    api = _openapi(app)
+    api = openapi.make_api(app)
     params.register_converters(app, api)  # <dbint:…>, <comment_id:…>: before the blueprints using them
     templating.install(app)
 
@@ -92,13 +91,3 @@ def create_app(test_config: dict | None = None, runtime: Runtime | None = None) 
 
     return app
 
-
-def _openapi(app: Flask) -> Api:
-    """flask-smorest's ``Api`` (``/api/openapi.json``) with the two ways to authenticate: a
-    ``bearer`` key or token, and a moderator's ``session`` cookie."""
-    api = Api(app, spec_kwargs={"components": {"securitySchemes": {
-        "bearer": {"type": "http", "scheme": "bearer", "description": "A site's API key"}}}})
-    api.spec.components.security_scheme(
-        "session", {"type": "apiKey", "in": "cookie", "name": app.config.get("SESSION_COOKIE_NAME", "session"),
-                    "description": "A moderator's session from /moderation/login (send X-CSRFToken on POST)"})
-    return api

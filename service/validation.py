@@ -67,6 +67,11 @@ def check_text(value: str, field: str, max_chars: int) -> str:
     return value
 
 
+#: JSON Schema ``pattern`` of what ``check_text`` lets through (lone surrogates aside, which JSON
+#: Schema cannot name): no control character but tab, newline and carriage return.
+NO_CONTROL_PATTERN = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$"
+
+
 #: An IPv6 zone id (``%eth0``, ``%3``): interface names are short printable ASCII.
 _ZONE = re.compile(r"[0-9A-Za-z._-]{1,32}")
 
@@ -82,3 +87,38 @@ def canonical_ip(text: str) -> str | None:
     if zone is not None and not _ZONE.fullmatch(zone):
         return None
     return str(addr)
+
+
+def _is_blank_char(ch: str) -> bool:
+    """Whitespace (``str.isspace``) or an invisible format character (Unicode category Cf:
+    zero-width space/joiner, BOM, soft hyphen, direction controls)."""
+    import unicodedata
+
+    return ch.isspace() or unicodedata.category(ch) == "Cf"
+
+
+def is_blank(text: str) -> bool:
+    """Whether ``text`` shows nothing: empty, or only whitespace and invisible format characters."""
+    return all(_is_blank_char(ch) for ch in text)
+
+
+def _not_blank_pattern() -> str:
+    """The regular expression (JSON Schema ``pattern``) of a text the JSON API stores as content:
+    no NUL (``NO_NUL_PATTERN``) and one character outside the blank ones (``is_blank``) of the
+    Basic Multilingual Plane."""
+    blank = [cp for cp in range(0x10000) if _is_blank_char(chr(cp))]
+    ranges: list[list[int]] = []
+    for cp in blank:
+        if ranges and ranges[-1][1] == cp - 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    parts = "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
+    return f"^[^\\u0000]*[^{parts}\\u0000][^\\u0000]*$"
+
+
+#: JSON Schema ``pattern`` of a string field: no NUL (PostgreSQL text cannot hold it; the JSON
+#: API refuses it, ``service.web.context.require_json_object``).
+NO_NUL_PATTERN = "^[^\\u0000]*$"
+#: ``pattern`` of a text that must not be blank either (documents ``is_blank`` in the OpenAPI document).
+NOT_BLANK_PATTERN = _not_blank_pattern()

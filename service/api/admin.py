@@ -25,7 +25,7 @@ from service.serving import versions as model_versions
 from service.store.tables import ModelVersion, RetrainRun
 from service.web.auth import current_actor, job_queue, require_csrf
 from service.web.context import db_session, require_json_object, runtime
-from service.web.params import IntParam
+from service.web.params import IntParam, StrictBool
 from service.web.responses import moderator_api_headers
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin",
@@ -38,8 +38,8 @@ class RetrainIn(Schema):
 
     since = fields.DateTime(load_default=None, metadata={"description": "learn only from labels set at or after "
                                                                          "this time (ISO 8601 date or date-time, UTC)"})
-    force = fields.Boolean(load_default=False, metadata={"description": "publish even if the gate refuses"})
-    dry_run = fields.Boolean(load_default=False, metadata={"description": "evaluate and report, publish nothing"})
+    force = StrictBool(load_default=False, metadata={"description": "publish even if the gate refuses"})
+    dry_run = StrictBool(load_default=False, metadata={"description": "evaluate and report, publish nothing"})
 
 
 class RunOut(Schema):
@@ -107,7 +107,7 @@ blp.after_request(moderator_api_headers)
 
 @blp.route("/retrain")
 class Retrain(MethodView):
-    @blp.arguments(RetrainIn, unknown=RAISE)
+    @blp.arguments(RetrainIn, unknown=RAISE, required=False)  # no body: the defaults
     @blp.response(202, RunOut)
     @blp.alt_response(409, description="A run is already queued or running (its id is in the error)")
     @blp.alt_response(503, description="The job queue (Redis) is unreachable")

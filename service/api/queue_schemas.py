@@ -1,13 +1,18 @@
 """marshmallow schemas of the queue API (``/api/v1/queue``)."""
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+from marshmallow import RAISE, Schema, fields, validate
 
+from service.validation import DB_INT_MAX, NO_CONTROL_PATTERN, NO_NUL_PATTERN
 from service.web.params import IntParam
 from service.moderation import ACTIONS, MAX_BULK, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, MAX_REASON_CHARS, SORTS
 from service.api.schemas import CommentOut
 from service.store.tables import STATUSES
 from service.infra.url_domains import registered_domain
+
+
+#: A comment's revision as the client saw it (an ``Integer`` column).
+_REVISION = validate.Range(1, DB_INT_MAX)
 
 
 class QueueQuery(Schema):
@@ -24,7 +29,8 @@ class QueueQuery(Schema):
     since = fields.DateTime(load_default=None, metadata={"description": "created at or after (ISO 8601; UTC if no offset)"})
     until = fields.DateTime(load_default=None, metadata={"description": "created before (ISO 8601)"})
     q = fields.String(load_default="", validate=validate.Length(max=MAX_QUERY_CHARS),
-                      metadata={"description": "text in content, author, e-mail, URL or IP"})
+                      metadata={"description": "text in content, author, e-mail, URL or IP",
+                                "pattern": NO_CONTROL_PATTERN})
     sort = fields.String(load_default="newest", validate=validate.OneOf(SORTS))
     page = IntParam(load_default=1, maximum=MAX_PAGE)
     per_page = IntParam(load_default=50, maximum=MAX_PER_PAGE)
@@ -78,22 +84,20 @@ class ActionIn(Schema):
     ids = fields.List(fields.String(validate=validate.Regexp(r"\A\s*[0-9a-fA-F]{32}\s*\Z",
                                                              error="not a comment id (32 hex characters)")),
                       required=True, validate=validate.Length(1, MAX_BULK))
-    expected_revisions = fields.Dict(keys=fields.String(), values=fields.Integer(strict=True), load_default=None,
+    expected_revisions = fields.Dict(keys=fields.String(), values=fields.Integer(strict=True, validate=_REVISION),
+                                     load_default=None,
                                      metadata={"description": "{comment id: revision you saw}; a different one → 409"})
-    reason = fields.String(load_default="", validate=validate.Length(max=MAX_REASON_CHARS))
-
-    @validates("expected_revisions")
-    def _revisions(self, value, **_kw) -> None:
-        if value and any(v < 1 for v in value.values()):
-            raise ValidationError("revisions are positive integers.")
+    reason = fields.String(load_default="", validate=validate.Length(max=MAX_REASON_CHARS),
+                           metadata={"pattern": NO_NUL_PATTERN})
 
 
 class UndoIn(Schema):
     class Meta:
         unknown = RAISE
 
-    expected_revision = fields.Integer(strict=True, load_default=None, validate=validate.Range(min=1))
-    reason = fields.String(load_default="", validate=validate.Length(max=MAX_REASON_CHARS))
+    expected_revision = fields.Integer(strict=True, load_default=None, validate=_REVISION)
+    reason = fields.String(load_default="", validate=validate.Length(max=MAX_REASON_CHARS),
+                           metadata={"pattern": NO_NUL_PATTERN})
 
 
 class MovedOut(Schema):

@@ -1,18 +1,19 @@
 """marshmallow schemas of the JSON API (requests and responses)."""
 from __future__ import annotations
 
-import unicodedata
-
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
 from service.store.tables import DECISIONS, STATUSES
-from service.validation import canonical_ip
+from service.validation import NO_NUL_PATTERN, NOT_BLANK_PATTERN, canonical_ip, is_blank
 
-_text = dict(load_default="", validate=validate.Length(max=4096))
+_text = dict(load_default="", validate=validate.Length(max=4096), metadata={"pattern": NO_NUL_PATTERN})
 
 #: Longest ``user_ip`` accepted: an IPv6 address (≤ 45 characters) with a zone id such as
 #: ``%eth0``; ``ipaddress`` accepts a zone id of any length, the ``comments.user_ip`` column does not.
 MAX_USER_IP_CHARS = 64
+#: Most characters ``content`` may have: its 64 KiB limit is in UTF-8 bytes (``Settings.max_content_bytes``,
+#: a 413), so no longer text can pass; the schema declares this bound.
+MAX_CONTENT_CHARS = 64 * 1024
 
 
 class CommentIn(Schema):
@@ -21,23 +22,27 @@ class CommentIn(Schema):
     class Meta:
         unknown = RAISE
 
-    content = fields.String(required=True, metadata={"description": "Comment text (may contain HTML), ≤ 64 KiB UTF-8"})
+    content = fields.String(required=True, validate=validate.Length(min=1, max=MAX_CONTENT_CHARS), metadata={
+        "description": "Comment text (may contain HTML): at most 64 KiB in UTF-8 (413 over it), not only "
+                       "whitespace or invisible format characters",
+        "pattern": NOT_BLANK_PATTERN})
     author = fields.String(**_text)
     author_email = fields.String(**_text)
     author_url = fields.String(**_text)
-    user_ip = fields.String(load_default="", validate=validate.Length(max=MAX_USER_IP_CHARS),
-                            metadata={"description": "IPv4 or IPv6 address of the submitter"})
+    user_ip = fields.String(load_default="", validate=validate.Length(max=MAX_USER_IP_CHARS), metadata={
+        "description": "IPv4 or IPv6 address of the submitter (empty: unknown)",
+        "anyOf": [{"maxLength": 0}, {"format": "ipv4"}, {"format": "ipv6"}]})
     user_agent = fields.String(**_text)
     referrer = fields.String(**_text)
     permalink = fields.String(**_text)
-    comment_type = fields.String(load_default="", validate=validate.Length(max=64))
-    lang = fields.String(load_default="", validate=validate.Length(max=64))
+    comment_type = fields.String(load_default="", validate=validate.Length(max=64), metadata={"pattern": NO_NUL_PATTERN})
+    lang = fields.String(load_default="", validate=validate.Length(max=64), metadata={"pattern": NO_NUL_PATTERN})
 
     @validates("content")
     def _content(self, value: str, **_kw) -> None:
         """Empty also when only whitespace or invisible format characters (zero-width space/joiner,
         BOM, direction controls: Unicode category Cf) remain."""
-        if not "".join(ch for ch in value if unicodedata.category(ch) != "Cf").strip():
+        if is_blank(value):
             raise ValidationError("content must not be empty.")
 
     @validates("user_ip")
@@ -92,6 +97,3 @@ class CommentOut(Schema):
     updated_at = fields.DateTime()
     history = fields.List(fields.Nested(EventOut), attribute="events")
 
-
-class ErrorOut(Schema):
-    error = fields.Dict()

@@ -160,7 +160,7 @@ def _check_expected(expected_revisions: Mapping[str, int] | None, ids: Sequence[
     for key, value in expected_revisions.items():
         key = key.strip().lower() if isinstance(key, str) else key
         if key not in ids:
-            raise ValidationFailed(f"expected_revisions names {key!r}, which is not in ids", field="expected_revisions")
+            continue  # a revision of a comment this action does not move checks nothing (a page may send them all)
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= DB_INT_MAX:
             raise ValidationFailed(f"expected_revisions[{key!r}] must be a positive integer", field="expected_revisions")
         out[key] = value
@@ -219,7 +219,8 @@ def act(session: Session, actor: Actor, action: str, ids: Iterable[str],
         actor: who acts (their sites bound what they may touch).
         ids: comment ids (duplicates ignored; at most ``MAX_BULK``).
         expected_revisions: ``{id: revision the moderator saw}``; strongly advised (the web page
-            always sends them) so that a comment moved meanwhile is not moved again.
+            always sends them) so that a comment moved meanwhile is not moved again; entries of
+            comments not in ``ids`` are ignored.
         reason: optional note kept in the audit log.
         jobs: where to enqueue webhook deliveries after the commit (``None``: leave them pending
             for the sweeper).

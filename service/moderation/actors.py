@@ -10,7 +10,7 @@ from sqlalchemy import false, select, true
 from sqlalchemy.orm import Session
 
 from service.accounts.sites import find_site
-from service.errors import Forbidden, NotFound
+from service.errors import Forbidden, NotFound, ValidationFailed
 from service.store.tables import Comment, Site, User
 from service.validation import parse_int
 
@@ -60,16 +60,19 @@ def visible_sites(session: Session, actor: Actor) -> list[Site]:
 def resolve_site(session: Session, actor: Actor, value: str | int | None) -> Site | None:
     """The site named by ``value`` (its id or URL) if ``actor`` moderates it; ``None`` for no value.
 
-    Raises ``NotFound`` (field ``site``) for an unknown site and ``Forbidden`` for one the actor
+    Raises ``NotFound`` (field ``site``) for an unknown site (or a value that is no id or URL) and ``Forbidden`` for one the actor
     does not moderate.
     """
     if value is None or value == "":
         return None
     text = str(value).strip()
-    if text.isascii() and text.isdigit():
-        site = session.get(Site, parse_int(text, "site"))
-    else:
-        site = find_site(session, text)
+    try:
+        if text.isascii() and text.isdigit():
+            site = session.get(Site, parse_int(text, "site"))
+        else:
+            site = find_site(session, text)
+    except ValidationFailed:  # no URL, or an id past any row's: no site has it (a lookup: 404)
+        site = None
     if site is None:
         raise NotFound(f"no site {text!r}", field="site")
     if not actor.can_moderate(site.id):

@@ -49,11 +49,8 @@ class QueueFilter:
             value = getattr(self, name)
             if value is not None and not 0.0 <= value <= 1.0:
                 raise ValidationFailed(f"{name} must be between 0 and 1", field=name)
-        if self.min_score is not None and self.max_score is not None and self.min_score > self.max_score:
-            raise ValidationFailed("min_score must not be above max_score", field="min_score")
+        # an empty range (min_score above max_score, since after until) is a filter that matches nothing
         self.since, self.until = _utc(self.since, "since"), _utc(self.until, "until")
-        if self.since and self.until and self.since > self.until:
-            raise ValidationFailed("since must not be after until", field="since")
         if self.sort not in SORTS:
             raise ValidationFailed(f"sort must be one of {', '.join(SORTS)}, not {self.sort!r}", field="sort")
         parse_int(self.page, "page", 1, MAX_PAGE)

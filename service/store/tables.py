@@ -24,6 +24,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     text,
 )
@@ -39,6 +40,33 @@ DECISION_TO_STATUS = {d: d.status for d in Decision}
 def utcnow() -> dt.datetime:
     """Current time, timezone-aware UTC."""
     return dt.datetime.now(dt.timezone.utc)
+
+
+class UtcDateTime(TypeDecorator):
+    """``DateTime(timezone=True)`` that reads back timezone-aware UTC on every database.
+
+    PostgreSQL keeps the offset; SQLite keeps none, so values are written there in UTC (an aware
+    value in another zone is converted first, a naive one is taken as UTC) and read back with
+    ``tzinfo=UTC``. The API's timestamps are then valid RFC 3339 ``date-time`` on both.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def __init__(self) -> None:
+        super().__init__(timezone=True)
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(dt.timezone.utc)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return value
 
 
 def new_guid() -> str:
@@ -62,7 +90,7 @@ class Site(Base):
     reject_threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
     callback_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
     callback_secret: Mapped[str | None] = mapped_column(String(128), nullable=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     keys: Mapped[list["ApiKey"]] = relationship(back_populates="site")
 
@@ -79,8 +107,8 @@ class ApiKey(Base):
     hash_version: Mapped[int] = mapped_column(Integer, default=2, server_default="1")
     key_hint: Mapped[str] = mapped_column(String(16))  # first characters (sites.HINT_CHARS), for listings
     label: Mapped[str] = mapped_column(String(255), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
     site: Mapped[Site] = relationship(back_populates="keys")
 
@@ -109,8 +137,8 @@ class Comment(Base):
     blog_charset: Mapped[str] = mapped_column(String(64), default="")
     user_role: Mapped[list[Any]] = mapped_column(JSON, default=list)
     comment_context: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    comment_date_gmt: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    comment_post_modified_gmt: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    comment_date_gmt: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    comment_post_modified_gmt: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     recheck_reason: Mapped[str] = mapped_column(String(255), default="")
     honeypot_field_name: Mapped[str] = mapped_column(String(255), default="")
     honeypot_value: Mapped[str] = mapped_column(Text, default="")
@@ -123,8 +151,8 @@ class Comment(Base):
     model_version: Mapped[str] = mapped_column(String(64))
     reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
     revision: Mapped[int] = mapped_column(Integer, default=1)  # bumped by every status change
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
     site: Mapped[Site] = relationship()
     events: Mapped[list["CommentEvent"]] = relationship(
@@ -153,7 +181,7 @@ class CommentEvent(Base):
     to_status: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text, default="")
     undone: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
 
     comment: Mapped[Comment] = relationship(back_populates="events")
 
@@ -168,8 +196,8 @@ class Label(Base):
     label: Mapped[str] = mapped_column(String(8))  # spam | ham
     source: Mapped[str] = mapped_column(String(16))  # moderator | akismet | api
     reporter: Mapped[str] = mapped_column(String(255), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
     comment: Mapped[Comment] = relationship(back_populates="label")
 
@@ -185,7 +213,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))  # admin | moderator
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     api_token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     #: Bumped on sign-out and password change: a session cookie made with another value is refused.
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
@@ -208,7 +236,7 @@ class ModelVersion(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     artifact: Mapped[bytes] = mapped_column(LargeBinary)
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    published_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    published_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     published_by: Mapped[str] = mapped_column(String(255), default="")
     is_current: Mapped[bool] = mapped_column(Boolean, default=False)
     report_path: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -244,8 +272,8 @@ class WebhookDelivery(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | delivered | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    delivered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
     __table_args__ = (Index("ix_webhook_deliveries_status_created", "status", "created_at"),)
 
@@ -260,8 +288,8 @@ class RetrainRun(Base):
                             postgresql_where=text("status IN ('queued', 'running')")),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    started_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="running")  # running|published|refused|failed|dry-run
     started_by: Mapped[str] = mapped_column(String(255), default="")
     candidate_version: Mapped[str | None] = mapped_column(String(64), nullable=True)

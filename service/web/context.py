@@ -102,7 +102,7 @@ def require_json_object() -> dict:
 
 
 def _unstorable_string(body: dict) -> tuple[str, str] | None:
-    """A string (key or value, at any depth) of a parsed JSON body that no database can store, as
+    """A string (a top-level key, or a value at any depth) of a parsed JSON body that no database can store, as
     ``(top-level field name, problem)``, or ``None`` when there is none.
 
     Refused: a lone UTF-16 surrogate (``"\\ud800"`` decodes to one; it has no UTF-8 form) and the
@@ -111,8 +111,7 @@ def _unstorable_string(body: dict) -> tuple[str, str] | None:
     stack: list[tuple[str, object]] = [(str(k), k) for k in body] + [(str(k), v) for k, v in body.items()]
     while stack:
         field, value = stack.pop()
-        if isinstance(value, dict):
-            stack.extend((field, k) for k in value)
+        if isinstance(value, dict):  # its keys are never stored (expected_revisions: ids, matched to ids)
             stack.extend((field, v) for v in value.values())
         elif isinstance(value, list):
             stack.extend((field, v) for v in value)

@@ -96,9 +96,14 @@ def handle_saring_error(exc: SaringError) -> ResponseValue:
 def handle_http_exception(exc: HTTPException) -> ResponseValue:
     """werkzeug's ``HTTPException`` (404, 405, 413, webargs' 422 …): as ``handle_saring_error``."""
     error = from_http_exception(exc)
-    if is_page_request() and error.code != "invalid_input":
-        return page_error(error)
-    return _http_json(exc, error)
+    answer = page_error(error) if is_page_request() and error.code != "invalid_input" else _http_json(exc, error)
+    return (*answer, _own_headers(exc))
+
+
+def _own_headers(exc: HTTPException) -> dict[str, str]:
+    """The headers werkzeug's error carries besides its HTML Content-Type: ``Allow`` on a 405
+    (RFC 9110 requires it), ``WWW-Authenticate``, ``Retry-After``."""
+    return {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
 
 
 def handle_unexpected(exc: Exception) -> ResponseValue:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 from werkzeug.routing import BaseConverter
 from werkzeug.routing import ValidationError as NoRouteMatch
 
@@ -22,7 +22,8 @@ class IntParam(fields.Integer):
     ``maximum`` (default a positive database id)."""
 
     def __init__(self, *, minimum: int = 1, maximum: int = DB_INT_MAX, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+        validators = [*_as_list(kwargs.pop("validate", None)), validate.Range(minimum, maximum)]  # documents the bounds
+        super().__init__(validate=validators, **kwargs)
         self.minimum, self.maximum = minimum, maximum
 
     def _deserialize(self, value, attr, data, **kwargs) -> int:
@@ -30,6 +31,22 @@ class IntParam(fields.Integer):
             return parse_int(value, attr or self.name or "value", self.minimum, self.maximum)
         except ValidationFailed as exc:
             raise ValidationError(exc.message) from None
+
+
+class StrictBool(fields.Boolean):
+    """A JSON ``true`` / ``false`` only (marshmallow's ``Boolean`` also takes 0, 1, "yes", "on" …,
+    which the OpenAPI document's ``boolean`` does not)."""
+
+    default_error_messages = {"invalid": "Not a boolean (true or false)."}
+
+    def _deserialize(self, value, attr, data, **kwargs) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+def _as_list(validators: Any) -> list:
+    return [] if validators is None else list(validators) if isinstance(validators, (list, tuple)) else [validators]
 
 
 class DbIntConverter(BaseConverter):

@@ -305,9 +305,12 @@ def test_undo_without_a_body_and_of_an_unknown_comment(mod_client, setup):
 
 
 @pytest.mark.parametrize("path", ["/api/v1/queue/comments", "/api/v1/queue/counts"])
-@pytest.mark.parametrize("site,status", [("%C2%B2", 400), ("99999999999999999999", 400), ("2147483647", 404), ("2147483648", 400),
-                                         ("http://%5B::1", 400), ("https://news.example:99999", 400)])
-def test_bad_site_filter_is_4xx_naming_site(mod_client, path, site, status):
+@pytest.mark.parametrize("site", ["%C2%B2", "99999999999999999999", "2147483647", "2147483648", "http://%5B::1",
+                                  "https://news.example:99999", "nowhere"])
+def test_bad_site_filter_is_404_naming_site(mod_client, path, site):
+    """A value no site can have is looked up like an unknown site: 404 (the OpenAPI document's
+    ``site`` is any string: a 400 would be a schema-valid request refused)."""
+    status = 404
     r = mod_client.get(f"{path}?site={site}")
     assert r.status_code == status and r.json["error"]["field"] == "site", r.json
 

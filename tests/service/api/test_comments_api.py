@@ -173,7 +173,8 @@ BAD = [
     ("NUL in content", dict(json={"content": "hi\u0000there"}), 400, "content"),
     ("NUL in author", dict(json={"content": "hi", "author": "a\u0000"}), 400, "author"),
     ("ip with a 300-character zone id", dict(json={"content": "hi", "user_ip": "fe80::1%" + "a" * 300}), 400, "user_ip"),
-    ("huge content", dict(json={"content": "a" * (64 * 1024 + 1)}), 413, "content"),
+    ("huge content", dict(json={"content": "a" * (64 * 1024 + 1)}), 400, "content"),  # the declared maxLength
+    ("huge content in bytes", dict(json={"content": "é" * (32 * 1024 + 1)}), 413, "content"),
     ("huge body", dict(data='{"content": "' + "a" * 300_000 + '"}', content_type="application/json"), 413, "body"),
 ]
 

@@ -95,14 +95,25 @@ def test_moderator_sees_only_their_sites(clean_db, two_sites, make_comment, mod)
 
 
 @pytest.mark.parametrize("kwargs,field", [
-    ({"status": "pending"}, "status"), ({"min_score": 1.5}, "min_score"), ({"min_score": 0.9, "max_score": 0.1}, "min_score"),
+    ({"status": "pending"}, "status"), ({"min_score": 1.5}, "min_score"),
     ({"sort": "random"}, "sort"), ({"page": 0}, "page"), ({"per_page": 1000}, "per_page"), ({"q": "x" * 201}, "q"),
-    ({"since": dt.datetime(2026, 2, 1), "until": dt.datetime(2026, 1, 1)}, "since"),
 ])
 def test_bad_filters_name_the_field(clean_db, admin, kwargs, field):
     with clean_db.session() as s, pytest.raises(ValidationFailed) as err:
         queue.list_comments(s, admin, queue.QueueFilter(**kwargs))
     assert err.value.field == field
+
+
+@pytest.mark.parametrize("kwargs", [{"min_score": 0.9, "max_score": 0.1},
+                                    {"since": dt.datetime(2026, 2, 1), "until": dt.datetime(2026, 1, 1)}])
+def test_an_empty_range_matches_nothing(clean_db, two_sites, make_comment, admin, kwargs):
+    """Not an error (the OpenAPI document cannot say "min ≤ max"): the range holds no comment."""
+    news, _ = two_sites
+    make_comment(news, spam_score=0.5, created_at=dt.datetime(2026, 1, 15, tzinfo=dt.timezone.utc))
+    with clean_db.session() as s:
+        assert queue.list_comments(s, admin, queue.QueueFilter(status=None)).total == 1
+        page = queue.list_comments(s, admin, queue.QueueFilter(status=None, **kwargs))
+    assert page.total == 0 and page.items == []
 
 
 def test_counts_and_overview(clean_db, two_sites, make_comment, admin):
@@ -184,7 +195,7 @@ def test_same_action_twice_is_one_event(clean_db, two_sites, make_comment, mod):
 
 @pytest.mark.parametrize("action,ids,revs,field", [
     ("delete", ["a" * 32], None, "action"), ("spam", [], None, "ids"), ("spam", "abc", None, "ids"),
-    ("spam", ["a" * 32], {"b" * 32: 1}, "expected_revisions"), ("spam", ["a" * 32], {"a" * 32: 0}, "expected_revisions"),
+    ("spam", ["a" * 32], {"a" * 32: 0}, "expected_revisions"),
     ("spam", [f"{i:032x}" for i in range(queue.MAX_BULK + 1)], None, "ids"),
 ])
 def test_bad_action_input(clean_db, admin, action, ids, revs, field):
