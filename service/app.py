@@ -12,7 +12,7 @@ import logging
 from flask import Flask, Response, abort, g, request
 
 from service.akismet import views as akismet_views
-from service.api import admin, comments, health, queue
+from service.api import admin, comments, health, queue, sites
 from service.config import Settings
 from service.pages import models as models_page
 from service.pages import templating
@@ -67,6 +67,7 @@ def create_app(test_config: dict | None = None, runtime: Runtime | None = None) 
     app.register_blueprint(moderation_views.bp)  # /moderation
     api.register_blueprint(queue.blp)  # /api/v1/queue
     api.register_blueprint(admin.blp)  # /api/v1/admin
+    api.register_blueprint(sites.blp)  # /api/v1/admin/sites
     app.register_blueprint(models_page.bp)  # /moderation/models
 
     errors.register_error_handlers(app)  # after Api(), whose HTTPException handler it replaces

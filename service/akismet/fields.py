@@ -17,6 +17,7 @@ from marshmallow import EXCLUDE, Schema, fields
 
 from service.akismet.form import AkismetForm
 from service.checking.check import CommentData
+from service.learning.entities import public_ip
 from service.checking.policy import is_spam_trigger
 from service.validation import canonical_ip
 
@@ -70,15 +71,15 @@ def parse_gmt(value: str) -> dt.datetime | None:
 
 
 def parse_ip(value: str) -> tuple[str, bool]:
-    """``(ip, valid)``: the first valid address of ``value`` (a proxy chain ``"203.0.113.7, 10.0.0.2"``
-    gives ``203.0.113.7``) in canonical form, else the raw text (stripped) and ``False``
+    """``(ip, valid)``: the first public address of ``value`` (an ``X-Forwarded-For``-style chain
+    ``"10.0.0.2, 8.8.7.7, 1.1.1.1"`` gives ``8.8.7.7``; ``service.learning.entities.public_ip``), else
+    its first valid address, in canonical form; else the raw text (stripped) and ``False``
     (``200181``, ``2a02``: junk left by form plugins that strip IPv6 characters). The caller cuts
     either to its column (``FIELD_LIMITS["user_ip"]``)."""
     raw = (value or "").strip()
-    for part in raw.split(","):
-        ip = canonical_ip(part.strip().strip("[]"))
-        if ip is not None:
-            return ip, True
+    valid = [ip for ip in (canonical_ip(part.strip().strip("[]")) for part in raw.split(",")) if ip is not None]
+    if valid:
+        return public_ip(", ".join(valid)) or valid[0], True
     return raw, False
 
 

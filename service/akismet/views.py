@@ -116,7 +116,7 @@ def verify_key() -> Response:
 @_endpoint("/1.1/comment-check", "comment_check")
 def comment_check() -> Response:
     comment = calls.comment_check(runtime(), db_session(), _akismet_request())
-    body, headers = calls.decision_answer(comment.decision)
+    body, headers = calls.decision_answer(comment.answered)
     return responses.plain(body, {**headers, "X-akismet-guid": comment.id})
 
 

@@ -37,6 +37,10 @@ class CommentIn(Schema):
     permalink = fields.String(**_text)
     comment_type = fields.String(load_default="", validate=validate.Length(max=64), metadata={"pattern": NO_NUL_PATTERN})
     lang = fields.String(load_default="", validate=validate.Length(max=64), metadata={"pattern": NO_NUL_PATTERN})
+    form_seconds = fields.Float(load_default=None, allow_nan=False, validate=validate.Range(min=0, max=86400 * 365),
+                                metadata={"description": "Seconds between the comment form being shown and "
+                                                         "its submission (a bot signal under the site's "
+                                                         "min_form_seconds, 2 by default)"})
 
     @validates("content")
     def _content(self, value: str, **_kw) -> None:
@@ -55,7 +59,12 @@ class CheckOut(Schema):
     """Answer of ``POST /api/v1/comments``."""
 
     id = fields.String(metadata={"description": "Comment id (32 hex characters)"})
-    decision = fields.String(validate=validate.OneOf(DECISIONS))
+    decision = fields.String(attribute="answered", validate=validate.OneOf(DECISIONS), metadata={
+        "description": "What to do with the comment (always accept for a site in shadow mode)"})
+    shadow = fields.Boolean(metadata={"description": "The site is in shadow mode: decision is accept, "
+                                                     "would_be is what Saring decided"})
+    would_be = fields.String(attribute="decision", validate=validate.OneOf(DECISIONS), metadata={
+        "description": "The decision computed (acted on unless shadow is true)"})
     spam_score = fields.Float(metadata={"description": "Calibrated probability of spam, 0..1"})
     model_version = fields.String()
     reasons = fields.List(fields.String())
@@ -87,7 +96,9 @@ class CommentOut(Schema):
     permalink = fields.String()
     comment_type = fields.String()
     lang = fields.String()
-    decision = fields.String(validate=validate.OneOf(DECISIONS))
+    decision = fields.String(validate=validate.OneOf(DECISIONS), metadata={
+        "description": "The decision computed (in shadow mode the answer was accept)"})
+    shadow = fields.Boolean()
     status = fields.String(validate=validate.OneOf(STATUSES))
     spam_score = fields.Float()
     model_version = fields.String()

@@ -20,6 +20,8 @@ from service.infra import metrics
 from service.checking.policy import Signals, Thresholds, decide
 from service.checking.signals import SignalSource
 from service.checking.usage import UsageCounter, check_counts
+from service.learning.entities import commenter_key, content_hash
+from service.learning.site_signals import gather
 from service.store.tables import DECISION_TO_STATUS, ApiKey, Comment, CommentEvent, Site
 
 
@@ -52,7 +54,19 @@ class CommentData:
     honeypot_value: str = ""
     is_test: bool = False
     content_truncated: bool = False
+    form_seconds: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def stored_values(self) -> dict[str, Any]:
+        """The ``comments`` columns of this comment: every field (``form_seconds`` kept in ``extra``),
+        plus its ``commenter`` identity and ``content_hash`` (``service.learning.entities``)."""
+        values = asdict(self)
+        seconds = values.pop("form_seconds")
+        if seconds is not None:
+            values["extra"] = {**values["extra"], "form_seconds": seconds}
+        values["commenter"] = commenter_key(self.author, self.author_email, self.author_url, self.user_ip)
+        values["content_hash"] = content_hash(self.content)
+        return values
 
     def classifier_record(self) -> dict[str, str]:
         """The mapping the classifier scores (see ``models.comment.FEATURE_COLUMNS``)."""
@@ -100,21 +114,28 @@ def check_comment(session: Session, classifier: SpamClassifier, signals: SignalS
     started = time.perf_counter()
     thresholds = site_thresholds(site, classifier, data)
     scored = classifier.score_one(data.classifier_record(), hold=thresholds.hold)  # reasons face the deciding hold
+    values = data.stored_values()
+    commenter, text_hash = values["commenter"], values["content_hash"]
+    history = gather(session, signals.floods, site, content=data.content, author=data.author,
+                     author_email=data.author_email, author_url=data.author_url, user_ip=data.user_ip,
+                     commenter=commenter, text_hash=text_hash, recheck=bool(data.recheck_reason.strip()),
+                     given_form_seconds=data.form_seconds, comment_date_gmt=data.comment_date_gmt,
+                     post_modified_gmt=data.comment_post_modified_gmt)
     sig = Signals(
         user_roles=tuple(r.strip().lower() for r in data.user_role if r.strip()),
         author=data.author,
         author_email=data.author_email,
         honeypot_filled=bool(data.honeypot_value.strip()),
-        repeats=signals.repeats(site.id, data.content, data.user_ip),
         malformed_ip=bool(data.extra.get("user_ip_malformed")),
         bidi_overrides=sum(count_overrides(v) for v in (data.content, data.author, data.author_url,
                                                          data.author_email)),
+        site=history,
     )
     near = signals.near_duplicate(site.id, data.content)
     if near is not None:
         sig.near_duplicate_of, sig.near_duplicate_similarity = near.comment_id, near.similarity
     verdict = decide(scored.spam_score, list(scored.reasons), thresholds, sig)
-    values = asdict(data)
+    shadow = bool(site.shadow_mode)
     comment = Comment(
         site_id=site.id,
         api_key_id=api_key.id if api_key else None,
@@ -124,6 +145,7 @@ def check_comment(session: Session, classifier: SpamClassifier, signals: SignalS
         status=DECISION_TO_STATUS[verdict.decision],
         model_version=classifier.version,
         reasons=verdict.reasons,
+        shadow=shadow,
         **values,
     )
     session.add(comment)
@@ -131,13 +153,16 @@ def check_comment(session: Session, classifier: SpamClassifier, signals: SignalS
     session.add(CommentEvent(
         comment_id=comment.id, action="decide", actor_type="system", actor=f"model {classifier.version}",
         from_status=None, to_status=comment.status,
-        reason=f"spam_score {verdict.spam_score:.3f} ({verdict.rule})",
+        reason=f"spam_score {verdict.spam_score:.3f} ({verdict.rule})"
+               + (" — shadow mode: answered accept" if shadow else ""),
     ))
     if usage is not None and api_key is not None:
-        usage.add(api_key.id, data.blog, check_counts(comment.decision), session=session)
+        usage.add(api_key.id, data.blog, check_counts(comment.answered), session=session)
     session.commit()
     if usage is not None and api_key is not None:
-        usage.add_live(api_key.id, data.blog, check_counts(comment.decision))
-    metrics.COMMENTS_CHECKED.labels(verdict.decision, source).inc()
+        usage.add_live(api_key.id, data.blog, check_counts(comment.answered))
+    metrics.COMMENTS_CHECKED.labels(comment.answered, source).inc()
+    if shadow:
+        metrics.SHADOW_DECISIONS.labels(verdict.decision).inc()
     metrics.CHECK_LATENCY.observe(time.perf_counter() - started)
     return comment

@@ -1,25 +1,44 @@
-"""Decision policy: spam_score + hard rules → accept | hold | reject (plain Python).
+"""Decision policy: spam_score + hard rules + the site's own history → accept | hold | reject (plain Python).
 
 Thresholds: a comment is held when ``spam_score >= hold`` and rejected when ``spam_score >= reject``.
 The defaults come from the model's validation curves (``model.metadata["thresholds"]``: hold keeps
 the out-of-fold false positive rate ≤ 1 %, reject ≤ 0.1 %); a site may override both.
 
-Hard rules, in order (the first that applies decides):
+Rules, in order (``Verdict.rule`` names the one that decided):
 
-1. ``user_role`` contains ``administrator`` → accept (Akismet test trigger; administrators are never spam).
-2. Akismet spam triggers (author ``akismet-guaranteed-spam`` or ``viagra-test-123``, e-mail
-   ``akismet-guaranteed-spam@example.com``) → hold with spam_score 1.0 (never ``reject``, so the
-   Akismet answer is ``true`` without ``discard``, as the protocol reference advises).
-3. A filled honeypot field → reject (spam_score at least the reject threshold).
-4. Otherwise the score, raised by the extra signals (repeats, near-duplicates of moderator spam, a
-   malformed user_ip).
+1. ``admin_role``: ``user_role`` contains ``administrator`` → accept.
+2. ``test_trigger``: Akismet's spam triggers (author ``akismet-guaranteed-spam`` / ``viagra-test-123``,
+   e-mail ``akismet-guaranteed-spam@example.com``) → hold with spam_score 1.0 (never ``reject``,
+   so the Akismet answer is ``true`` without ``discard``, as the protocol reference advises).
+3. ``list``: the site's allow / block lists (``service.learning.lists``): accept, reject, or hold at
+   least; the entry is the first reason.
+4. The score, moved by the signals: reputation of the comment's commenter, e-mail, domains and IP
+   from the site's labels (log-odds of the strongest spam and the strongest ham evidence, at most
+   ±4), a malformed user_ip; then raised to at least hold or reject by: a filled honeypot
+   (reject), a form sent within ``min_form_seconds`` (hold), direction overrides (hold), a flood
+   (hold; the same text from three times the limit of senders: reject), a near-duplicate of
+   moderator spam (hold; ≥ 90 % similar: reject), an entity with ``reputation_hold_spam`` /
+   ``reputation_reject_spam`` spam labels (hold / reject), a language the site does not expect
+   (hold, never reject).
+5. ``known_ham`` / ``trusted_commenter``: a comment that would be held or rejected is accepted when
+   the site labelled the same text from the same commenter ham, or the commenter is trusted
+   (``service.learning.site_signals.Trust``) — unless a honeypot, a list hold, a near-duplicate of
+   moderator spam, a flood, direction overrides or another entity's spam reputation raised it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from scipy.special import expit, logit
+
+from service.learning.site_signals import SiteSignals, language_name
+
 AKISMET_SPAM_AUTHORS = frozenset({"akismet-guaranteed-spam", "viagra-test-123"})
 AKISMET_SPAM_EMAILS = frozenset({"akismet-guaranteed-spam@example.com"})
+#: Largest move of the score's log-odds by reputation.
+MAX_REPUTATION_SHIFT = 4.0
+#: Rules that a known-ham text or a trusted commenter does not override.
+BLOCKING_RULES = frozenset({"honeypot", "list", "near_duplicate", "flood", "bidi", "reputation"})
 
 
 @dataclass(frozen=True)
@@ -48,27 +67,24 @@ class Signals:
         user_roles: roles of a logged-in submitter (lower case).
         author, author_email: for the Akismet test triggers.
         honeypot_filled: a hidden form field was filled in.
-        repeats: how many times this exact content came from this IP in the velocity window
-            (1 = first time).
         near_duplicate_of: id of a comment moderators marked spam that this one nearly duplicates.
         near_duplicate_similarity: estimated Jaccard similarity to it (0..1).
         malformed_ip: ``user_ip`` is not an IP address (``200181``: junk some form plugins send);
             a weak signal that moves the score a tenth of the way towards 1.
         bidi_overrides: LEFT-/RIGHT-TO-LEFT OVERRIDE characters in the content and author fields
-            (``models.text.bidi.count_overrides``): they make the shown text differ from the typed
-            one, which ordinary comments never need; the comment is held at least (never rejected
-            for it alone) so that a moderator looks.
+            (``models.text.bidi.count_overrides``): the comment is held at least.
+        site: the site's own history (``service.learning.site_signals.gather``).
     """
 
     user_roles: tuple[str, ...] = ()
     author: str = ""
     author_email: str = ""
     honeypot_filled: bool = False
-    repeats: int = 1
     near_duplicate_of: str | None = None
     near_duplicate_similarity: float = 0.0
     malformed_ip: bool = False
     bidi_overrides: int = 0
+    site: SiteSignals = field(default_factory=SiteSignals)
 
 
 @dataclass
@@ -76,7 +92,7 @@ class Verdict:
     decision: str  # accept | hold | reject
     spam_score: float
     reasons: list[str] = field(default_factory=list)
-    rule: str = "score"  # which rule decided: admin_role | test_trigger | honeypot | score
+    rule: str = "score"  # see the module docstring
 
 
 def is_spam_trigger(author: str, author_email: str) -> bool:
@@ -84,34 +100,96 @@ def is_spam_trigger(author: str, author_email: str) -> bool:
     return author.strip() in AKISMET_SPAM_AUTHORS or author_email.strip().lower() in AKISMET_SPAM_EMAILS
 
 
+class _Score:
+    """The score being moved, the reasons, and the rule that last raised it."""
+
+    def __init__(self, score: float, thresholds: Thresholds) -> None:
+        self.score, self.th, self.rule, self.reasons = score, thresholds, "score", []
+
+    def floor(self, level: str, rule: str, reason: str) -> None:
+        self.reasons.append(reason)
+        target = self.th.reject if level == "reject" else self.th.hold
+        if self.score < target:
+            self.score, self.rule = target, rule
+
+    def shift(self, log_odds: float) -> None:
+        p = min(max(self.score, 1e-6), 1 - 1e-6)
+        self.score = float(expit(logit(p) + log_odds))
+
+
+def _reputation(s: _Score, site: SiteSignals) -> None:
+    evidence = [e for e in site.reputation if e.spam + e.ham]
+    if not evidence:
+        return
+    spammy = max((e for e in evidence if e.log_odds > 0), key=lambda e: e.log_odds, default=None)
+    hammy = min((e for e in evidence if e.log_odds < 0), key=lambda e: e.log_odds, default=None)
+    used = [e for e in (spammy, hammy) if e is not None]
+    if used:
+        s.shift(max(-MAX_REPUTATION_SHIFT, min(MAX_REPUTATION_SHIFT, sum(e.log_odds for e in used))))
+        s.reasons.extend(e.reason() for e in used)
+    cfg = site.settings
+    for e in evidence:
+        if e.spam >= cfg.reputation_reject_spam and e.spam_rate >= 0.9:
+            s.floor("reject", "reputation", e.reason())
+        elif e.spam >= cfg.reputation_hold_spam and e.spam_rate >= 0.75:
+            s.floor("hold", "reputation", e.reason())
+
+
+def _floods(s: _Score, site: SiteSignals) -> None:
+    cfg, flood = site.settings, site.flood
+    if flood.text_senders >= cfg.flood_text_senders:
+        level = "reject" if flood.text_senders >= 3 * cfg.flood_text_senders else "hold"
+        s.floor(level, "flood", f"Flood: the same text from {flood.text_senders} senders within "
+                                f"{cfg.flood_text_window // 60} minutes")
+    if flood.sender_comments > cfg.flood_sender_comments:
+        s.floor("hold", "flood", f"Flood: {flood.sender_comments} different comments from {flood.sender} "
+                                 f"within {cfg.flood_sender_window // 60} minutes")
+
+
 def decide(spam_score: float, reasons: list[str], thresholds: Thresholds, signals: Signals) -> Verdict:
-    """Apply the hard rules and thresholds. ``spam_score`` is the classifier's probability of spam."""
+    """Apply the rules (module docstring). ``spam_score`` is the classifier's probability of spam;
+    ``reasons`` its explanations (kept after the policy's own)."""
+    site = signals.site
     if "administrator" in signals.user_roles:
         return Verdict("accept", spam_score, ["Sent by an administrator (user_role)"] + reasons, "admin_role")
     if is_spam_trigger(signals.author, signals.author_email):
         return Verdict("hold", 1.0, ["Akismet test trigger: guaranteed spam"], "test_trigger")
-    extra: list[str] = []
-    score = spam_score
-    if signals.honeypot_filled:
-        score = max(score, thresholds.reject)
-        extra.append("Hidden honeypot field was filled in (bots fill every field)")
-    if signals.repeats >= 2:
-        # Each identical resend from the same IP halves the remaining distance to 1.
-        score = 1.0 - (1.0 - score) * 0.5 ** (signals.repeats - 1)
-        extra.append(f"Same text sent {signals.repeats} times from this IP within seconds")
+    hit = site.list_hit
+    if hit is not None and hit.action == "reject":
+        return Verdict("reject", max(spam_score, thresholds.reject), [hit.reason()] + reasons, "list")
+    if hit is not None and hit.action == "accept":
+        return Verdict("accept", min(spam_score, thresholds.hold), [hit.reason()] + reasons, "list")
+    s = _Score(spam_score, thresholds)
+    if hit is not None:
+        s.floor("hold", "list", hit.reason())
+    _reputation(s, site)
     if signals.malformed_ip:
-        score = 1.0 - (1.0 - score) * 0.9
-        extra.append("user_ip is not a valid IP address (weak signal)")
-    if signals.near_duplicate_of:
-        score = max(score, thresholds.reject if signals.near_duplicate_similarity >= 0.9 else thresholds.hold)
-        extra.append(
-            f"Nearly the same as a comment moderators marked spam "
-            f"({signals.near_duplicate_similarity:.0%} similar)"
-        )
+        s.score = 1.0 - (1.0 - s.score) * 0.9
+        s.reasons.append("user_ip is not a valid IP address (weak signal)")
+    if signals.honeypot_filled:
+        s.floor("reject", "honeypot", "Hidden honeypot field was filled in (bots fill every field)")
+    if site.form_seconds is not None and site.form_seconds < site.settings.min_form_seconds:
+        s.floor("hold", "timing", f"Sent {site.form_seconds:.1f} s after the form was shown "
+                                  f"(people need longer than {site.settings.min_form_seconds:g} s)")
     if signals.bidi_overrides:
-        score = max(score, thresholds.hold)
-        extra.append(f"Text direction override characters ({signals.bidi_overrides}) make the shown text "
-                     "differ from the typed one")
-    decision = thresholds.decision(score)
-    rule = "honeypot" if signals.honeypot_filled else "score"
-    return Verdict(decision, float(min(max(score, 0.0), 1.0)), extra + reasons, rule)
+        s.floor("hold", "bidi", f"Text direction override characters ({signals.bidi_overrides}) make the "
+                                "shown text differ from the typed one")
+    _floods(s, site)
+    if signals.near_duplicate_of:
+        level = "reject" if signals.near_duplicate_similarity >= 0.9 else "hold"
+        s.floor(level, "near_duplicate", f"Nearly the same as a comment moderators marked spam "
+                                         f"({signals.near_duplicate_similarity:.0%} similar)")
+    if site.off_language:
+        s.floor("hold", "language", f"Written in {language_name(site.off_language)}, not one of this site's "
+                                    f"languages ({', '.join(site.site_languages)})")
+    decision = thresholds.decision(s.score)
+    score = float(min(max(s.score, 0.0), 1.0))
+    blocked = s.rule in BLOCKING_RULES or signals.honeypot_filled
+    if site.known_ham_at is not None and not blocked and hit is None:
+        why = f"The same text from this commenter was reported as ham on {site.known_ham_at:%Y-%m-%d}"
+        return Verdict("accept", score, [why] + s.reasons + reasons, "known_ham" if decision != "accept" else "score")
+    if site.trust is not None:
+        if decision != "accept" and not blocked and hit is None:
+            return Verdict("accept", score, [site.trust.reason()] + s.reasons + reasons, "trusted_commenter")
+        s.reasons.insert(0, site.trust.reason())
+    return Verdict(decision, score, s.reasons + reasons, s.rule if decision != "accept" else "score")

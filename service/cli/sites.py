@@ -105,3 +105,105 @@ def sites_thresholds(cli: CliContext, site_url: str, hold: float | None, reject:
         if exc.field == "thresholds":
             raise click.BadParameter(exc.message, param_hint="--hold/--reject") from None
         raise fail(exc) from None
+
+
+@sites.group("lists")
+def sites_lists() -> None:
+    """Allow and block lists of a site: words, link domains, e-mails, IPs, author names."""
+
+
+def _entry_line(e) -> str:
+    note = f"  # {e.note}" if e.note else ""
+    return f"{e.id:>5}  {e.action:<6}  {e.kind:<6}  {e.value}{note}"
+
+
+@sites_lists.command("show")
+@click.option("--site", "site_url", required=True)
+@pass_cli
+def lists_show(cli: CliContext, site_url: str) -> None:
+    """Print the site's entries: id, action, kind, value."""
+    from service.learning import lists
+    from service.store.db import session_scope
+
+    with session_scope(cli.database) as s:
+        site = _find_site(s, site_url)
+        rows = lists.entries_of(s, site.id)
+        for e in rows:
+            click.echo(_entry_line(e))
+        if not rows:
+            click.echo(f"{site.url}: no list entries")
+
+
+@sites_lists.command("add")
+@click.option("--site", "site_url", required=True)
+@click.option("--kind", type=click.Choice(["word", "domain", "email", "ip", "author"]), required=True)
+@click.option("--value", required=True, help="word/phrase, domain, e-mail or domain, IP or CIDR, author name")
+@click.option("--action", type=click.Choice(["accept", "hold", "reject"]), required=True)
+@click.option("--note", default="", help="why (shown with the entry)")
+@pass_cli
+def lists_add(cli: CliContext, site_url: str, kind: str, value: str, action: str, note: str) -> None:
+    """Add an entry (the same kind and value again changes its action)."""
+    from service.learning import lists
+    from service.store.db import session_scope
+
+    try:
+        with session_scope(cli.database) as s:
+            site = _find_site(s, site_url)
+            row = lists.add_entry(s, site.id, kind, value, action, note, created_by="cli")
+            click.echo(_entry_line(row))
+    except SaringError as exc:
+        if exc.field in ("value", "note"):
+            raise click.BadParameter(exc.message, param_hint=f"--{exc.field}") from None
+        raise fail(exc) from None
+
+
+@sites_lists.command("remove")
+@click.option("--site", "site_url", required=True)
+@click.argument("entry_id", type=click.IntRange(1, 2**31 - 1))
+@pass_cli
+def lists_remove(cli: CliContext, site_url: str, entry_id: int) -> None:
+    """Remove entry ENTRY_ID (see `show`)."""
+    from service.learning import lists
+    from service.store.db import session_scope
+
+    try:
+        with session_scope(cli.database) as s:
+            site = _find_site(s, site_url)
+            row = lists.remove_entry(s, site.id, entry_id)
+            click.echo(f"removed {_entry_line(row).strip()}")
+    except SaringError as exc:
+        raise fail(exc) from None
+
+
+@sites.command("learning")
+@click.option("--site", "site_url", required=True)
+@click.option("--shadow/--no-shadow", default=None, help="shadow mode: answer accept, store the real decision")
+@click.option("--languages", default=None, help="expected languages, comma separated (id,en); '' turns it off")
+@click.option("--set", "assignments", multiple=True, metavar="NAME=VALUE",
+              help="a site-learning setting (docs/site-learning.md); VALUE 'default' restores it")
+@pass_cli
+def sites_learning(cli: CliContext, site_url: str, shadow: bool | None, languages: str | None,
+                   assignments: tuple[str, ...]) -> None:
+    """Show or change a site's shadow mode, language policy and site-learning settings."""
+    from service.learning import settings as learning
+    from service.store.db import session_scope
+
+    try:
+        changes = {}
+        for item in assignments:
+            name, sep, value = item.partition("=")
+            if not sep:
+                raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--set")
+            changes[name.strip()] = learning.parse_value(name.strip(), value)
+        langs = [c for c in (languages or "").replace(" ", ",").split(",") if c] if languages is not None else None
+        with session_scope(cli.database) as s:
+            site = _find_site(s, site_url)
+            learning.configure_site(site, shadow, langs, changes)
+            d = learning.describe_site(site)
+    except SaringError as exc:
+        raise click.BadParameter(exc.message, param_hint=exc.field or "") from None
+    click.echo(f"{d['site']}: shadow mode {'on' if d['shadow_mode'] else 'off'}, "
+               f"languages {', '.join(d['languages']) or 'any'}")
+    for name, value in d["settings"].items():
+        mark = "  (site)" if name in d["overrides"] else ""
+        click.echo(f"  {name} = {value}{mark}")

@@ -15,3 +15,5 @@ MODEL_SWAPS = Counter("saring_model_swaps_total", "Times this worker switched to
 MODEL_LOAD_FAILURES = Counter("saring_model_load_failures_total", "Published model versions this worker refused to load")
 MODEL_INFO = Gauge("saring_model_loaded", "1 for the model version this worker serves", ["version"])
 USAGE_WRITE_FAILURES = Counter("saring_usage_write_failures_total", "Usage counter increments the database did not store")
+SHADOW_DECISIONS = Counter("saring_shadow_decisions_total",
+                           "Decisions computed for sites in shadow mode (each was answered accept)", ["would_be"])

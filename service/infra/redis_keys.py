@@ -2,7 +2,7 @@
 
 Redis holds only what can be rebuilt or is also kept in the database: the published model bytes
 (every version is also in the ``model_versions`` table), usage counters (also in the database),
-near-duplicate memory, rate/velocity windows, and the RQ queues. Usage counters are written
+near-duplicate memory, flood windows, and the RQ queues. Usage counters are written
 through: every increment goes to the ``usage_monthly`` table as well (``service.checking.usage``).
 """
 from __future__ import annotations
@@ -12,8 +12,6 @@ from dataclasses import dataclass
 
 #: How long the near-duplicate memory of a moderator's spam mark lasts (seconds): 7 days.
 NEAR_DUP_TTL = 7 * 24 * 3600
-#: Window for "same content from the same IP" velocity (seconds).
-VELOCITY_WINDOW = 10
 #: Usage counters are kept this long after their month (seconds): 400 days.
 USAGE_TTL = 400 * 24 * 3600
 #: Window of the moderator sign-in failure counter (seconds): 15 minutes.
@@ -62,9 +60,15 @@ class RedisKeys:
         """Hash of one key's counters for one month summed over its sites (same fields, same TTL)."""
         return f"{self.prefix}:usage:{key_id}:{month}:total"
 
-    def velocity(self, site_id: int, fingerprint: str) -> str:
-        """Counter of identical comments (content + IP) in the last ``VELOCITY_WINDOW`` seconds."""
-        return f"{self.prefix}:velocity:{site_id}:{fingerprint}"
+    def flood_text(self, site_id: int, text_hash: str) -> str:
+        """Set of the distinct senders (hashed) of one normalised text on one site; expires
+        ``flood_text_window`` seconds after its last addition (``service.learning.floods``)."""
+        return f"{self.prefix}:flood:text:{site_id}:{text_hash}"
+
+    def flood_sender(self, site_id: int, sender_hash: str) -> str:
+        """Set of the distinct texts (hashes) one sender (a public IP or a commenter) sent to one
+        site; expires ``flood_sender_window`` seconds after its last addition."""
+        return f"{self.prefix}:flood:sender:{site_id}:{sender_hash}"
 
     def near_dup_index(self, site_id: int) -> str:
         """Prefix of the MinHash LSH index of comments moderators marked spam on one site."""

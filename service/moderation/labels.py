@@ -1,7 +1,8 @@
 """Training labels: one per comment, the newest report wins; every report is also an audit event.
 
 Used by moderator actions (the queue) and by the Akismet / JSON feedback calls (submit-spam,
-submit-ham): the one place labels are written. Plain Python, no Flask. The caller commits;
+submit-ham): the one place labels are written, and so the one place the site's reputation counts
+change (``service.learning.reputation.apply_label_change``, in the same transaction). Plain Python, no Flask. The caller commits;
 observers (``observe``) hear of each change after that commit.
 
 Concurrent reports on one comment (fifty parallel submit-spam, a moderator and a site at once)
@@ -20,6 +21,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from service.infra.on_commit import after_commit
+from service.learning import reputation
 from service.store.dialect import insert_or_ignore
 from service.store.tables import Comment, Label, utcnow
 from service.vocab import Label as LabelName
@@ -90,10 +92,12 @@ def record_label(session: Session, comment: Comment, label: str, source: str, re
                               .execution_options(populate_existing=True)).one()
         comment.label = row
         if inserted:
+            reputation.apply_label_change(session, comment, None, label)
             _announce(session, comment, label)
             return row, True
     if row.label == label:
         return row, False
+    reputation.apply_label_change(session, comment, row.label, label)
     row.label, row.source, row.reporter, row.updated_at = label, source, reporter, utcnow()
     _announce(session, comment, label)
     return row, True
@@ -103,6 +107,7 @@ def clear_label(session: Session, comment: Comment) -> bool:
     """Remove the label of ``comment`` (used by undo). Returns whether there was one."""
     if comment.label is None:
         return False
+    reputation.apply_label_change(session, comment, comment.label.label, None)
     session.delete(comment.label)
     comment.label = None
     _announce(session, comment, None)

@@ -20,7 +20,7 @@ with ``ON CONFLICT DO NOTHING``, so the reports that lose the race use the winne
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -96,7 +96,7 @@ def _store_reported(session: Session, classifier: SpamClassifier, site: Site, ap
         id=comment_id, site_id=site.id, api_key_id=api_key.id if api_key else None, source="report",
         spam_score=score, decision=decision, status=label, model_version=classifier.version,
         reasons=[f"Not checked before: stored from a submit-{label} report"] + list(scored.reasons),
-        **asdict(data),
+        **data.stored_values(),
     ), ["id"])
     return session.get(Comment, comment_id, populate_existing=True), stored
 

@@ -7,14 +7,19 @@ from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 
-def insert_or_ignore(session: Session, table: Table, values: dict[str, Any], index_elements: list[str]) -> bool:
-    """``INSERT … ON CONFLICT (index_elements) DO NOTHING`` of one row in the session's transaction
-    (PostgreSQL or SQLite); column defaults apply. Returns whether the row was inserted (``False``:
-    a row with the same key exists, possibly committed by a concurrent transaction meanwhile)."""
+def insert_of(session: Session, table: Table) -> Any:
+    """The dialect's ``INSERT`` construct for ``table`` (it has ``on_conflict_do_*``)."""
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    stmt = (insert(table).values(**values).on_conflict_do_nothing(index_elements=index_elements)
+    return insert(table)
+
+
+def insert_or_ignore(session: Session, table: Table, values: dict[str, Any], index_elements: list[str]) -> bool:
+    """``INSERT … ON CONFLICT (index_elements) DO NOTHING`` of one row in the session's transaction
+    (PostgreSQL or SQLite); column defaults apply. Returns whether the row was inserted (``False``:
+    a row with the same key exists, possibly committed by a concurrent transaction meanwhile)."""
+    stmt = (insert_of(session, table).values(**values).on_conflict_do_nothing(index_elements=index_elements)
             .returning(*table.primary_key.columns))
     return session.execute(stmt).first() is not None

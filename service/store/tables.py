@@ -90,6 +90,12 @@ class Site(Base):
     reject_threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
     callback_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
     callback_secret: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    #: Shadow mode: every decision is computed and stored, every answer is accept (``service.learning``).
+    shadow_mode: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    #: Expected languages (ISO codes as fastText names them); empty = no language policy.
+    languages: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    #: Site-learning settings that differ from ``service.learning.settings.DEFAULTS``.
+    learning: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     keys: Mapped[list["ApiKey"]] = relationship(back_populates="site")
@@ -150,6 +156,12 @@ class Comment(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     model_version: Mapped[str] = mapped_column(String(64))
     reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    #: The commenter's identity on this site (``service.learning.entities.commenter_key``), or None.
+    commenter: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    #: SHA-1 of the normalised content (``service.learning.entities.content_hash``).
+    content_hash: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    #: Decided while the site was in shadow mode: the answer was accept whatever ``decision`` says.
+    shadow: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     revision: Mapped[int] = mapped_column(Integer, default=1)  # bumped by every status change
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
@@ -163,7 +175,14 @@ class Comment(Base):
     __table_args__ = (
         Index("ix_comments_site_status_created", "site_id", "status", "created_at"),
         Index("ix_comments_site_score", "site_id", "spam_score"),
+        Index("ix_comments_site_commenter", "site_id", "commenter", "created_at"),
+        Index("ix_comments_site_content_hash", "site_id", "content_hash"),
     )
+
+    @property
+    def answered(self) -> str:
+        """The decision the site was answered: ``accept`` in shadow mode, else ``decision``."""
+        return "accept" if self.shadow else self.decision
 
 
 class CommentEvent(Base):
@@ -200,6 +219,44 @@ class Label(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
     comment: Mapped[Comment] = relationship(back_populates="label")
+
+
+class Reputation(Base):
+    """Per-site label counts of one entity (commenter, e-mail, domain, IP; ``service.learning.reputation``).
+
+    Kept by the label writer (``service.moderation.labels``) in the transaction that changes a label:
+    ``spam`` / ``ham`` count the site's comments carrying the entity whose label is spam / ham now.
+    """
+
+    __tablename__ = "reputation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # commenter | email | email_domain | url_domain | link_domain | ip
+    value: Mapped[str] = mapped_column(String(255))
+    spam: Mapped[int] = mapped_column(Integer, default=0)
+    ham: Mapped[int] = mapped_column(Integer, default=0)
+    first_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    __table_args__ = (UniqueConstraint("site_id", "kind", "value", name="uq_reputation_site_kind_value"),)
+
+
+class ListEntry(Base):
+    """An allow / block list entry of a site (``service.learning.lists``)."""
+
+    __tablename__ = "list_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # word | domain | email | ip | author
+    value: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(8))  # accept | hold | reject
+    note: Mapped[str] = mapped_column(String(255), default="")
+    created_by: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    __table_args__ = (UniqueConstraint("site_id", "kind", "value", name="uq_list_entries_site_kind_value"),)
 
 
 class User(Base):

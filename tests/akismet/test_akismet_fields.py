@@ -30,6 +30,7 @@ def test_parse_gmt(raw, expected):
     ("2001:DB8:0::1", "2001:db8::1", True),
     ("127.0.0.1", "127.0.0.1", True),
     ("203.0.113.7, 10.0.0.2", "203.0.113.7", True),
+    ("10.0.0.2, 8.8.7.7, 1.1.1.1", "8.8.7.7", True),  # X-Forwarded-For: the first public address
     ("200181", "200181", False),
     ("2a02", "2a02", False),
     ("", "", False),

@@ -208,20 +208,11 @@ def test_openapi_document_lists_endpoints(client):
     assert "/api/v1/comments/{comment_id}" in spec["paths"]
 
 
-def test_repeats_from_same_ip_get_more_suspicious(client, auth):
+def test_the_same_comment_sent_again_is_not_a_repeat(client, auth):
+    """A client retry or an identical re-check is one comment, not a flood (issue 10)."""
     body = {"content": "Visit my page for great deals on shoes", "user_ip": "192.0.2.44"}
-    scores = [post(client, auth, body).json["spam_score"] for _ in range(3)]
-    assert scores[2] > scores[0]
-    other_ip = post(client, auth, {**body, "user_ip": "192.0.2.45"}).json["spam_score"]
-    assert other_ip == pytest.approx(scores[0])
-
-
-def test_no_user_ip_is_not_one_sender(client, auth):
-    """Comments without an address share no "same IP" velocity bucket."""
-    body = {"content": "Visit my page for great deals on shoes"}
-    answers = [post(client, auth, body).json for _ in range(4)]
-    assert len({a["spam_score"] for a in answers}) == 1, answers
-    assert not any("from this IP" in reason for a in answers for reason in a["reasons"]), answers
+    scores = [post(client, auth, body).json["spam_score"] for _ in range(4)]
+    assert len(set(scores)) == 1, scores
 
 
 def test_ip_with_short_zone_id_is_accepted(client, auth):

@@ -36,13 +36,6 @@ def test_filled_honeypot_rejects():
     assert v.decision == "reject" and any("honeypot" in r for r in v.reasons)
 
 
-def test_repeats_raise_the_score_monotonically():
-    scores = [decide(0.1, [], TH, Signals(repeats=n)).spam_score for n in (1, 2, 3, 4)]
-    assert scores[0] == pytest.approx(0.1)
-    assert scores == sorted(scores) and scores[-1] > scores[0]
-    assert decide(0.1, [], TH, Signals(repeats=3)).decision == "hold"
-
-
 @pytest.mark.parametrize("similarity,expected", [(0.75, "hold"), (0.95, "reject")])
 def test_near_duplicate_of_moderator_spam(similarity, expected):
     v = decide(0.01, [], TH, Signals(near_duplicate_of="a" * 32, near_duplicate_similarity=similarity))

@@ -1,0 +1,164 @@
+"""Who wrote a comment and what it points at: the keys site learning counts labels under.
+
+Plain Python, no Flask, no database. The same functions run when a comment is checked and when its
+label changes (``service.learning.reputation``), so a label is counted under the keys its comment
+was checked with.
+
+Keys (``kind``, ``value``):
+
+* ``commenter``: :func:`commenter_key`: ``e:<e-mail>`` (normalised author e-mail), else
+  ``n:<author name>|<author URL host>``, else ``n:<author name>|<public IP>`` (the IP only as a
+  weak extra, for a name without e-mail or URL); ``None`` for an anonymous comment.
+* ``email``: the normalised author e-mail; ``email_domain``: its domain unless a public mailbox
+  provider (:data:`FREEMAIL`: a gmail.com reputation would pool every reader);
+* ``url_domain``: registered domain of the author URL; ``link_domain``: registered domains of the
+  links in the content (at most :data:`MAX_LINK_DOMAINS`);
+* ``ip``: :func:`public_ip`: the first public address of ``user_ip`` (an ``X-Forwarded-For``-style
+  list is read left to right). Loopback, private (RFC 1918, fc00::/7), link-local, shared
+  (100.64.0.0/10, RFC 6598), documentation-free reserved and multicast addresses never count: many
+  readers behind one proxy or NAT would share one reputation.
+"""
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+from models.text import normalize_text
+from service.infra.url_domains import registered_domain
+
+#: Public mailbox providers: their domain says nothing about the sender.
+FREEMAIL = frozenset({
+    "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.id", "ymail.com", "hotmail.com", "outlook.com",
+    "live.com", "msn.com", "icloud.com", "me.com", "aol.com", "gmx.com", "gmx.de", "mail.com", "mail.ru",
+    "yandex.ru", "yandex.com", "proton.me", "protonmail.com", "zoho.com", "qq.com", "163.com", "web.de",
+})
+MAX_LINK_DOMAINS = 10
+MAX_VALUE_CHARS = 255
+_URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"'\]\[)(]+", re.I)
+_BARE_DOMAIN_RE = re.compile(r"\b(?:[a-z0-9-]+\.)+[a-z]{2,24}(?:/[^\s<>\"']*)?", re.I)
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text or "").strip().casefold()
+
+
+def normal_email(email: str) -> str:
+    """``" Reader@Example.COM "`` → ``"reader@example.com"``; ``""`` when not an e-mail address."""
+    email = _fold(email)
+    return email[:MAX_VALUE_CHARS] if _EMAIL_RE.match(email) else ""
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    text = text.strip().strip("[]")
+    if text.count(":") == 1 and "." in text:  # "203.0.113.5:443"
+        text = text.split(":")[0]
+    try:
+        addr = ipaddress.ip_address(text.split("%")[0])
+    except ValueError:
+        return None
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        addr = addr.ipv4_mapped
+    return addr
+
+
+def addresses(user_ip: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """Every address in ``user_ip`` (one address, or a comma/space separated list as in
+    ``X-Forwarded-For``), in order; junk items are skipped."""
+    return [a for a in (_address(part) for part in re.split(r"[,\s]+", user_ip or "") if part) if a is not None]
+
+
+def is_public(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether ``addr`` is globally routable (``ipaddress``'s ``is_global``: not loopback, private,
+    link-local, shared 100.64/10, reserved or multicast)."""
+    return addr.is_global and not addr.is_multicast
+
+
+def public_ip(user_ip: str) -> str:
+    """The first public address of ``user_ip`` (canonical text), ``""`` when it has none."""
+    for addr in addresses(user_ip):
+        if is_public(addr):
+            return str(addr)
+    return ""
+
+
+def host_of(url: str) -> str:
+    """Lower-case host of an http(s) URL or ``www.``/bare-domain text; ``""`` when none."""
+    url = (url or "").strip()
+    if not url:
+        return ""
+    if "://" not in url:
+        url = "http://" + url
+    try:
+        return (urlsplit(url).hostname or "").rstrip(".").lower()
+    except ValueError:
+        return ""
+
+
+def link_hosts(content: str) -> list[str]:
+    """Hosts of the links in ``content`` (``http(s)://``, ``www.`` and bare ``name.tld/...``), in
+    order, without repeats, at most :data:`MAX_LINK_DOMAINS`."""
+    out: list[str] = []
+    text = content or ""
+    for match in list(_URL_RE.finditer(text)) + list(_BARE_DOMAIN_RE.finditer(_URL_RE.sub(" ", text))):
+        host = host_of(match.group(0))
+        if host and "." in host and host not in out:
+            out.append(host)
+        if len(out) >= MAX_LINK_DOMAINS:
+            break
+    return out
+
+
+def site_domain(url_or_host: str) -> str:
+    """The registered domain (``shop.casino.co.uk`` → ``casino.co.uk``, public suffix list); a host
+    without a known suffix loses only a leading ``www.`` (``www.pharma.example`` → ``pharma.example``)."""
+    dom = registered_domain(url_or_host)
+    return (dom[4:] if dom.startswith("www.") else dom)[:MAX_VALUE_CHARS]
+
+
+def commenter_key(author: str, author_email: str, author_url: str, user_ip: str) -> str | None:
+    """The commenter's identity on a site (see the module docstring), at most 255 characters."""
+    email = normal_email(author_email)
+    if email:
+        return f"e:{email}"
+    name = " ".join(_fold(author).split())
+    if not name:
+        return None
+    extra = host_of(author_url) or public_ip(user_ip)
+    if not extra:
+        return None
+    return f"n:{name}|{extra}"[:MAX_VALUE_CHARS]
+
+
+def entities(author: str, author_email: str, author_url: str, user_ip: str, content: str) -> list[tuple[str, str]]:
+    """The ``(kind, value)`` keys of one comment (see the module docstring), without repeats."""
+    out: list[tuple[str, str]] = []
+    commenter = commenter_key(author, author_email, author_url, user_ip)
+    if commenter:
+        out.append(("commenter", commenter))
+    email = normal_email(author_email)
+    if email:
+        out.append(("email", email))
+        domain = email.rsplit("@", 1)[1]
+        if domain not in FREEMAIL:
+            out.append(("email_domain", domain))
+    url_domain = site_domain(author_url)
+    if url_domain:
+        out.append(("url_domain", url_domain))
+    for host in link_hosts(content):
+        dom = site_domain(host)
+        if dom and ("link_domain", dom) not in out:
+            out.append(("link_domain", dom))
+    ip = public_ip(user_ip)
+    if ip:
+        out.append(("ip", ip))
+    return out
+
+
+def content_hash(content: str) -> str:
+    """SHA-1 hex of the normalised content (look-alike letters, spacing and case folded), so that
+    the same text sent again matches however it was dressed."""
+    return hashlib.sha1(normalize_text(content or "").encode("utf-8", "surrogatepass")).hexdigest()

@@ -1,0 +1,182 @@
+"""Allow and block lists of a site: entries, their validation, and matching a comment against them.
+
+Kinds (``list_entries.kind``) and how a value matches:
+
+* ``word``: a word or phrase, matched in the content and the author name after the classifier's
+  normalisation (``models.text.normalize_text``: look-alike letters, spaced-out and leet words,
+  case folded), on word boundaries: ``slot gacor`` matches ``S L O T  G A C O R`` and ``ѕlot gacor``;
+* ``domain``: a link domain (``casino.example``), matching that host and its subdomains in the
+  content's links and the author URL;
+* ``email``: an address (``reader@example.com``) or a domain (``example.com`` / ``@example.com``,
+  with subdomains) of the author e-mail;
+* ``ip``: an address or CIDR range (``203.0.113.0/24``), matching any address in ``user_ip``
+  (a forwarded list included);
+* ``author``: the author name, normalised as ``word``, matched whole.
+
+Actions: ``accept``, ``hold`` (at least: a comment the model rejects stays rejected), ``reject``.
+When several entries match, the strictest action wins (reject > hold > accept); its reason is the
+first of the comment's and names the entry. Plain Python, no Flask.
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.text import normalize_text
+from service.errors import NotFound, ValidationFailed
+from service.learning.entities import addresses, host_of, link_hosts, normal_email
+from service.store.tables import ListEntry
+
+KINDS = ("word", "domain", "email", "ip", "author")
+ACTIONS = ("accept", "hold", "reject")
+STRICTNESS = {"accept": 0, "hold": 1, "reject": 2}
+KIND_NAMES = {"word": "word", "domain": "link domain", "email": "e-mail", "ip": "IP", "author": "author name"}
+MAX_ENTRIES_PER_SITE = 10_000
+_DOMAIN_RE = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
+
+
+def _norm_words(text: str) -> str:
+    """The normalised form of a phrase without the appended leet stream: the words as folded."""
+    return " ".join(normalize_text(text).split())
+
+
+def normalise_value(kind: str, value: str) -> str:
+    """The stored form of an entry's value. Raises ``ValidationFailed`` (field ``kind`` / ``value``)."""
+    if kind not in KINDS:
+        raise ValidationFailed(f"kind must be one of {', '.join(KINDS)}", field="kind")
+    text = (value or "").strip()
+    if not text or len(text) > 255 or any(ord(c) < 32 or c == "\x7f" for c in text):
+        raise ValidationFailed("value must be 1 to 255 printable characters", field="value")
+    if kind == "word":
+        norm = _norm_words(text)
+        if not norm:
+            raise ValidationFailed("value has no letters or digits to match", field="value")
+        return text
+    if kind == "author":
+        return " ".join(text.split())
+    if kind == "domain":
+        host = host_of(text) if ("/" in text or ":" in text) else text.lower().rstrip(".")
+        host = host.encode("idna").decode("ascii") if not host.isascii() else host
+        if not _DOMAIN_RE.match(host):
+            raise ValidationFailed("value must be a domain name such as casino.example", field="value")
+        return host
+    if kind == "email":
+        if "@" in text.lstrip("@"):
+            email = normal_email(text)
+            if not email:
+                raise ValidationFailed("value must be an e-mail address or a domain", field="value")
+            return email
+        domain = text.lstrip("@").lower().rstrip(".")
+        if not _DOMAIN_RE.match(domain):
+            raise ValidationFailed("value must be an e-mail address or a domain", field="value")
+        return domain
+    try:
+        return str(ipaddress.ip_network(text, strict=False))
+    except ValueError:
+        raise ValidationFailed("value must be an IP address or a CIDR range such as 203.0.113.0/24",
+                               field="value") from None
+
+
+def add_entry(session: Session, site_id: int, kind: str, value: str, action: str, note: str = "",
+              created_by: str = "") -> ListEntry:
+    """Add an entry (or change the action and note of the same kind and value). The caller commits.
+    Raises ``ValidationFailed`` naming ``kind``, ``value``, ``action`` or ``note``."""
+    if action not in ACTIONS:
+        raise ValidationFailed(f"action must be one of {', '.join(ACTIONS)}", field="action")
+    if len(note or "") > 255 or "\x00" in (note or ""):
+        raise ValidationFailed("note must be at most 255 characters", field="note")
+    stored = normalise_value(kind, value)
+    row = session.scalar(select(ListEntry).where(ListEntry.site_id == site_id, ListEntry.kind == kind,
+                                                 ListEntry.value == stored))
+    if row is None:
+        count = session.query(ListEntry).filter(ListEntry.site_id == site_id).count()
+        if count >= MAX_ENTRIES_PER_SITE:
+            raise ValidationFailed(f"a site has at most {MAX_ENTRIES_PER_SITE} entries", field="value")
+        row = ListEntry(site_id=site_id, kind=kind, value=stored, action=action, note=note or "",
+                        created_by=created_by)
+        session.add(row)
+    else:
+        row.action, row.note = action, note or row.note
+    session.flush()
+    return row
+
+
+def remove_entry(session: Session, site_id: int, entry_id: int) -> ListEntry:
+    """Delete entry ``entry_id`` of ``site_id``. Raises ``NotFound`` (field ``entry``)."""
+    row = session.get(ListEntry, entry_id)
+    if row is None or row.site_id != site_id:
+        raise NotFound(f"no list entry {entry_id} on this site", field="entry")
+    session.delete(row)
+    session.flush()
+    return row
+
+
+def entries_of(session: Session, site_id: int) -> list[ListEntry]:
+    """Every entry of ``site_id``: by kind, then value."""
+    return list(session.scalars(select(ListEntry).where(ListEntry.site_id == site_id)
+                                .order_by(ListEntry.kind, ListEntry.value)))
+
+
+@dataclass(frozen=True)
+class ListHit:
+    """The entry that decides a comment."""
+
+    entry_id: int
+    kind: str
+    value: str
+    action: str
+
+    def reason(self) -> str:
+        """``Block list: link domain "casino.example" → reject (entry 3)``."""
+        which = "Allow list" if self.action == "accept" else "Block list"
+        return f'{which}: {KIND_NAMES[self.kind]} "{self.value}" → {self.action} (entry {self.entry_id})'
+
+
+def _domain_match(host: str, domain: str) -> bool:
+    return host == domain or host.endswith("." + domain)
+
+
+def match(entries: list[ListEntry], content: str, author: str, author_email: str, author_url: str,
+          user_ip: str) -> ListHit | None:
+    """The strictest entry matching the comment, ``None`` when none does."""
+    if not entries:
+        return None
+    lazy: dict[str, object] = {}
+
+    def text_norm() -> str:
+        if "text" not in lazy:
+            lazy["text"] = " " + " ".join(normalize_text(content).split()) + " | " + _norm_words(author) + " "
+        return lazy["text"]  # type: ignore[return-value]
+
+    def hosts() -> list[str]:
+        if "hosts" not in lazy:
+            lazy["hosts"] = [h for h in link_hosts(content) + [host_of(author_url)] if h]
+        return lazy["hosts"]  # type: ignore[return-value]
+
+    email = normal_email(author_email)
+    ips = addresses(user_ip)
+    best: ListHit | None = None
+    for e in entries:
+        if best is not None and STRICTNESS[e.action] <= STRICTNESS[best.action]:
+            continue
+        hit = False
+        if e.kind == "word":
+            phrase = _norm_words(e.value)
+            hit = bool(phrase) and re.search(r"(?<![\w])" + re.escape(phrase) + r"(?![\w])", text_norm()) is not None
+        elif e.kind == "author":
+            hit = bool(author.strip()) and _norm_words(author) == _norm_words(e.value)
+        elif e.kind == "domain":
+            hit = any(_domain_match(h, e.value) for h in hosts())
+        elif e.kind == "email":
+            hit = bool(email) and (email == e.value if "@" in e.value else
+                                   _domain_match(email.rsplit("@", 1)[1], e.value))
+        elif e.kind == "ip":
+            net = ipaddress.ip_network(e.value, strict=False)
+            hit = any(a.version == net.version and a in net for a in ips)
+        if hit:
+            best = ListHit(e.id, e.kind, e.value, e.action)
+    return best
