@@ -44,11 +44,30 @@ class SiteListOut(Schema):
     items = fields.List(fields.Nested(LearningOut))
 
 
+def _settings_schema() -> type[Schema]:
+    """One nullable field per setting of ``service.learning.settings.LearningSettings`` (null
+    restores the default); the ranges are the ones ``validate_overrides`` enforces."""
+    attrs: dict = {"Meta": type("Meta", (), {"unknown": RAISE})}
+    for name in settings.NAMES:
+        default = getattr(settings.DEFAULTS, name)
+        if isinstance(default, bool):
+            attrs[name] = StrictBool(allow_none=True)
+        elif isinstance(default, int):
+            attrs[name] = fields.Integer(allow_none=True, strict=True,
+                                         validate=validate.Range(1, settings.MAX_INT.get(name, settings.DEFAULT_MAX_INT)))
+        else:
+            attrs[name] = fields.Float(allow_none=True, allow_nan=False, validate=validate.Range(0, 600))
+    return Schema.from_dict({k: v for k, v in attrs.items() if k != "Meta"}, name="LearningSettingsIn")
+
+
+SettingsIn = _settings_schema()
+
+
 class LearningIn(Schema):
     shadow_mode = StrictBool(metadata={"description": "answer accept to every comment, store the real decision"})
-    languages = fields.List(fields.String(validate=validate.Length(min=2, max=3)), validate=validate.Length(max=20),
+    languages = fields.List(fields.String(validate=validate.Regexp(r"^[A-Za-z]{2,3}$")), validate=validate.Length(max=20),
                             metadata={"description": "expected languages (ISO codes); [] turns the policy off"})
-    settings = fields.Dict(keys=fields.String(), metadata={
+    settings = fields.Nested(SettingsIn, unknown=RAISE, metadata={
         "description": "settings to change (see docs/site-learning.md); null restores a default"})
 
 

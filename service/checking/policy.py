@@ -129,7 +129,7 @@ def _reputation(s: _Score, site: SiteSignals) -> None:
         s.reasons.extend(e.reason() for e in used)
     cfg = site.settings
     for e in evidence:
-        if e.spam >= cfg.reputation_reject_spam and e.spam_rate >= 0.9:
+        if e.spam >= max(cfg.reputation_reject_spam, cfg.reputation_hold_spam) and e.spam_rate >= 0.9:
             s.floor("reject", "reputation", e.reason())
         elif e.spam >= cfg.reputation_hold_spam and e.spam_rate >= 0.75:
             s.floor("hold", "reputation", e.reason())

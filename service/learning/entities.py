@@ -7,11 +7,11 @@ was checked with.
 Keys (``kind``, ``value``):
 
 * ``commenter``: :func:`commenter_key`: ``e:<e-mail>`` (normalised author e-mail), else
-  ``n:<author name>|<author URL host>``, else ``n:<author name>|<public IP>`` (the IP only as a
+  ``n:<author name>|<author URL host and path>``, else ``n:<author name>|<public IP>`` (the IP only as a
   weak extra, for a name without e-mail or URL); ``None`` for an anonymous comment.
 * ``email``: the normalised author e-mail; ``email_domain``: its domain unless a public mailbox
   provider (:data:`FREEMAIL`: a gmail.com reputation would pool every reader);
-* ``url_domain``: registered domain of the author URL; ``link_domain``: registered domains of the
+* ``url_domain``: registered domain of the author URL, unless a profile platform (:data:`PLATFORMS`); ``link_domain``: registered domains of the
   links in the content (at most :data:`MAX_LINK_DOMAINS`);
 * ``ip``: :func:`public_ip`: the first public address of ``user_ip`` (an ``X-Forwarded-For``-style
   list is read left to right). Loopback, private (RFC 1918, fc00::/7), link-local, shared
@@ -29,6 +29,12 @@ from urllib.parse import urlsplit
 from models.text import normalize_text
 from service.infra.url_domains import registered_domain
 
+#: Platforms whose URLs are people's profile pages (``youtube.com/@name``): an author URL there says
+#: who the author is (the commenter key keeps its path) but its domain pools everyone.
+PLATFORMS = frozenset({
+    "youtube.com", "facebook.com", "twitter.com", "x.com", "instagram.com", "tiktok.com", "github.com",
+    "medium.com", "wordpress.com", "blogspot.com", "linkedin.com", "reddit.com", "mastodon.social",
+})
 #: Public mailbox providers: their domain says nothing about the sender.
 FREEMAIL = frozenset({
     "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.id", "ymail.com", "hotmail.com", "outlook.com",
@@ -119,6 +125,18 @@ def site_domain(url_or_host: str) -> str:
     return (dom[4:] if dom.startswith("www.") else dom)[:MAX_VALUE_CHARS]
 
 
+def _url_identity(url: str) -> str:
+    """``https://www.YouTube.com/@Rina/`` → ``youtube.com/@rina``: host (without ``www.``) and path."""
+    host = host_of(url)
+    if not host:
+        return ""
+    try:
+        path = urlsplit(url if "://" in url else "http://" + url).path.rstrip("/").lower()
+    except ValueError:
+        path = ""
+    return (host[4:] if host.startswith("www.") else host) + path
+
+
 def commenter_key(author: str, author_email: str, author_url: str, user_ip: str) -> str | None:
     """The commenter's identity on a site (see the module docstring), at most 255 characters."""
     email = normal_email(author_email)
@@ -127,7 +145,7 @@ def commenter_key(author: str, author_email: str, author_url: str, user_ip: str)
     name = " ".join(_fold(author).split())
     if not name:
         return None
-    extra = host_of(author_url) or public_ip(user_ip)
+    extra = _url_identity(author_url) or public_ip(user_ip)
     if not extra:
         return None
     return f"n:{name}|{extra}"[:MAX_VALUE_CHARS]
@@ -146,7 +164,7 @@ def entities(author: str, author_email: str, author_url: str, user_ip: str, cont
         if domain not in FREEMAIL:
             out.append(("email_domain", domain))
     url_domain = site_domain(author_url)
-    if url_domain:
+    if url_domain and url_domain not in PLATFORMS:
         out.append(("url_domain", url_domain))
     for host in link_hosts(content):
         dom = site_domain(host)

@@ -53,14 +53,17 @@ def normalise_value(kind: str, value: str) -> str:
         raise ValidationFailed("value must be 1 to 255 printable characters", field="value")
     if kind == "word":
         norm = _norm_words(text)
-        if not norm:
+        if not any(ch.isalnum() for ch in norm):
             raise ValidationFailed("value has no letters or digits to match", field="value")
         return text
     if kind == "author":
         return " ".join(text.split())
     if kind == "domain":
         host = host_of(text) if ("/" in text or ":" in text) else text.lower().rstrip(".")
-        host = host.encode("idna").decode("ascii") if not host.isascii() else host
+        try:
+            host = host.encode("idna").decode("ascii") if not host.isascii() else host
+        except UnicodeError:
+            host = ""
         if not _DOMAIN_RE.match(host):
             raise ValidationFailed("value must be a domain name such as casino.example", field="value")
         return host
@@ -71,6 +74,11 @@ def normalise_value(kind: str, value: str) -> str:
                 raise ValidationFailed("value must be an e-mail address or a domain", field="value")
             return email
         domain = text.lstrip("@").lower().rstrip(".")
+        if not domain.isascii():
+            try:
+                domain = domain.encode("idna").decode("ascii")
+            except UnicodeError:
+                domain = ""
         if not _DOMAIN_RE.match(domain):
             raise ValidationFailed("value must be an e-mail address or a domain", field="value")
         return domain

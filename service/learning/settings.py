@@ -26,7 +26,8 @@ class LearningSettings:
         trust_accepted_days: how old an accepted comment must be before it counts (days).
         reputation_hold_spam: spam labels of one entity (domain, e-mail, IP, commenter) from which
             a comment carrying it is held at least (when at least 75 % of its labels are spam).
-        reputation_reject_spam: ... and rejected (when at least 90 % are spam).
+        reputation_reject_spam: ... and rejected (when at least 90 % are spam); a value below
+            ``reputation_hold_spam`` acts as ``reputation_hold_spam``.
         flood_text_senders: distinct senders of the same text within ``flood_text_window``
             seconds from which it is a flood (held; three times as many: rejected). Only texts
             of at least ``flood_text_min_chars`` characters (a "Thanks!" from many readers is no flood).
@@ -53,7 +54,8 @@ class LearningSettings:
 DEFAULTS = LearningSettings()
 NAMES = tuple(f.name for f in fields(LearningSettings))
 #: Upper bounds of the integer settings (anything larger is a typo, not a policy).
-_MAX = {"trust_accepted_days": 3650, "flood_text_window": 7 * 86400, "flood_sender_window": 7 * 86400}
+MAX_INT = {"trust_accepted_days": 3650, "flood_text_window": 7 * 86400, "flood_sender_window": 7 * 86400}
+DEFAULT_MAX_INT = 100_000
 _LANG_RE = re.compile(r"^[a-z]{2,3}$")
 
 
@@ -82,8 +84,9 @@ def validate_overrides(changes: Mapping[str, Any], current: Mapping[str, Any] | 
             if not isinstance(value, bool):
                 raise ValidationFailed(f"{name} must be true or false", field=field)
         elif isinstance(default, int):
-            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= _MAX.get(name, 100_000):
-                raise ValidationFailed(f"{name} must be an integer from 1 to {_MAX.get(name, 100_000)}", field=field)
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_INT.get(name, DEFAULT_MAX_INT):
+                raise ValidationFailed(f"{name} must be an integer from 1 to {MAX_INT.get(name, DEFAULT_MAX_INT)}",
+                                       field=field)
         else:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 600:
                 raise ValidationFailed(f"{name} must be a number of seconds from 0 to 600", field=field)
@@ -92,10 +95,6 @@ def validate_overrides(changes: Mapping[str, Any], current: Mapping[str, Any] | 
             out.pop(name, None)
         else:
             out[name] = value
-    merged = settings_of(out)
-    if merged.reputation_reject_spam < merged.reputation_hold_spam:
-        raise ValidationFailed("reputation_reject_spam must be at least reputation_hold_spam",
-                               field="learning.reputation_reject_spam")
     return out
 
 

@@ -197,3 +197,34 @@ def test_learning_off_keeps_lists_but_not_trust(site):
     assert site.check("Satu komentar lagi dari Rina.", **READER)["decision"] == "hold"
     site.add_entry("email", "rina@example.com", "accept")
     assert site.check("Satu komentar lagi dari Rina.", **READER)["decision"] == "accept"
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_with_redis_down_the_database_rules_still_decide_and_nothing_fails(test_config, api_key, make_user):
+    """Lists, trust and reputation come from the database; only the flood windows are skipped."""
+    from service.app import create_app
+
+    from tests.service.learning.conftest import SiteHelper
+
+    app = create_app({**test_config, "redis_url": f"redis://127.0.0.1:{_closed_port()}/0"})
+    try:
+        site = SiteHelper(app, app.test_client(), api_key)
+        site.admin_id = make_user("admin@news.example", role="admin")
+        site.add_entry("domain", "casino.example", "reject")
+        assert site.check("More at http://casino.example", user_ip="8.8.8.70")["decision"] == "reject"
+        site.configure(**HOLD_ALL)
+        for i in range(2):
+            site.act("approve", site.check(f"{HAM} ({i})", **READER)["id"])
+        assert site.check("Komentar ketiga.", **READER)["decision"] == "accept"
+        for i in range(3):
+            assert site.check(f"Same long text from many senders, over and over again {i}",
+                              user_ip=f"8.8.9.{i}")["decision"] == "hold"  # by the score: floods skipped
+    finally:
+        app.extensions["saring"].close()
