@@ -9,6 +9,7 @@ BLOG="${BLOG:-https://news.example}"
 j() { curl -s -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' "$BASE/api/v1/comments" -d "$1"; }
 short() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(json.dumps({k: d[k] for k in ("id","decision","shadow","would_be","spam_score") if k in d} | {"reasons": d.get("reasons", [])[:2]}, ensure_ascii=False))'; }
 ak() { local ep=$1; shift; curl -s -D /tmp/demo-h "$BASE/1.1/$ep" --data-urlencode "api_key=$KEY" --data-urlencode "blog=$BLOG" "$@"; echo "   (guid $(grep -i x-akismet-guid /tmp/demo-h | tr -d '\r' | cut -d' ' -f2))"; }
+why() { curl -s -H "Authorization: Bearer $KEY" "$BASE/api/v1/comments/$(grep -i x-akismet-guid /tmp/demo-h | tr -d '\r' | cut -d' ' -f2)" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("   stored:", d["decision"], "| reasons:", d["reasons"][:2])'; }
 approve() { curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' "$BASE/api/v1/queue/actions" -d "{\"action\": \"approve\", \"ids\": [\"$1\"]}" >/dev/null; }
 admin() { curl -s -X "$1" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' "$BASE/api/v1/admin/sites/$SITE_ID/$2" ${3:+-d "$3"}; echo; }
 
@@ -25,7 +26,7 @@ F=(--data-urlencode "user_ip=8.8.8.20" --data-urlencode "comment_author=Budi" --
 echo -n "comment-check: "; ak comment-check "${F[@]}"
 G=$(grep -i x-akismet-guid /tmp/demo-h | tr -d '\r' | cut -d' ' -f2)
 echo -n "submit-ham:    "; ak submit-ham "${F[@]}" --data-urlencode "guid=$G"
-echo -n "comment-check: "; ak comment-check "${F[@]}"
+echo -n "comment-check: "; ak comment-check "${F[@]}"; why
 saring sites thresholds --site "$BLOG" --model-default >/dev/null
 
 echo "== 3. a spam domain reported three times: the fourth comment, from a new IP, is held"
@@ -33,7 +34,7 @@ for i in 1 2 3; do
   echo -n "submit-spam:   "; ak submit-spam --data-urlencode "user_ip=8.8.4.$i" --data-urlencode "comment_author=Bot $i" --data-urlencode "comment_content=Best prices $i at https://pharma-deals.example/offer$i today"
 done
 echo -n "comment-check: "; ak comment-check --data-urlencode "user_ip=9.9.9.9" --data-urlencode "comment_author=Someone new" --data-urlencode "comment_content=I found this useful: https://www.pharma-deals.example/info"
-saring comments history "$(grep -i x-akismet-guid /tmp/demo-h | tr -d '\r' | cut -d' ' -f2)" 2>/dev/null | head -6 || true
+why
 
 echo "== 4. a block-list hit"
 admin POST lists '{"kind": "domain", "value": "casino.example", "action": "reject", "note": "demo"}'
@@ -42,6 +43,6 @@ j '{"content": "Nice article. More at http://promo.casino.example/x", "user_ip":
 echo "== 5. shadow mode: accept, with the would-be reject"
 admin PATCH learning '{"shadow_mode": true}' | python3 -c 'import json,sys; d=json.load(sys.stdin); print("shadow_mode:", d["shadow_mode"])'
 j '{"content": "Daftar sekarang http://casino.example", "user_ip": "8.8.8.40"}' | short
-echo -n "Akismet comment-check: "; ak comment-check --data-urlencode "user_ip=8.8.8.41" --data-urlencode "comment_content=Daftar sekarang http://casino.example"
+echo -n "Akismet comment-check: "; ak comment-check --data-urlencode "user_ip=8.8.8.41" --data-urlencode "comment_content=Daftar sekarang http://casino.example"; why
 curl -s "$BASE/metrics" | grep '^saring_shadow_decisions_total'
 admin PATCH learning '{"shadow_mode": false}' >/dev/null

@@ -107,7 +107,8 @@ class _Score:
         self.score, self.th, self.rule, self.reasons = score, thresholds, "score", []
 
     def floor(self, level: str, rule: str, reason: str) -> None:
-        self.reasons.append(reason)
+        if reason not in self.reasons:
+            self.reasons.append(reason)
         target = self.th.reject if level == "reject" else self.th.hold
         if self.score < target:
             self.score, self.rule = target, rule

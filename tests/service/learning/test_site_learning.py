@@ -66,7 +66,7 @@ def test_a_spam_domain_reported_three_times_is_held_on_the_fourth_comment_from_a
                      comment_content="I found this useful: https://www.pharma-deals.example/info")
     assert r.text == "true"
     stored = site.stored(r.headers["X-akismet-guid"])
-    assert "Link domain pharma-deals.example: 3 of 3 earlier labelled comments were spam" in stored.reasons
+    assert stored.reasons.count("Link domain pharma-deals.example: 3 of 3 earlier labelled comments were spam") == 1
     assert stored.decision == "hold"
 
 
