@@ -81,9 +81,11 @@ def load_video(data_dir: Path, name: str) -> pd.DataFrame:
     return frame.sort_values("DATE", kind="stable", na_position="first").reset_index(drop=True)
 
 
-def replay(client, key: str, frame: pd.DataFrame, report_fraction: float, rng: random.Random,
+def replay(client, key: str, blog: str, frame: pd.DataFrame, report_fraction: float, seed: int,
            admin_token: str) -> list[dict]:
-    """Send every row; return one record per row: label, answered decision, rule, reasons."""
+    """Send every row; return one record per row: label, answered decision, rule, reasons. Whether an
+    accepted spam row is reported depends on the seed and the row only, so both modes report the
+    same rows when both accept them."""
     out = []
     auth = {"Authorization": f"Bearer {key}"}
     mod = {"Authorization": f"Bearer {admin_token}"}
@@ -103,11 +105,11 @@ def replay(client, key: str, frame: pd.DataFrame, report_fraction: float, rng: r
             action = "spam" if label else "approve"
             resp = client.post("/api/v1/queue/actions", headers=mod, json={"action": action, "ids": [ans["id"]]})
             assert resp.status_code == 200, resp.json
-        elif ans["decision"] == "accept" and label and rng.random() < report_fraction:
-            resp = client.post("/1.1/submit-spam", data={"api_key": key, "blog": "x", "guid": ans["id"],
+        elif ans["decision"] == "accept" and label and random.Random(f"{seed}:{row.Index}").random() < report_fraction:
+            resp = client.post("/1.1/submit-spam", data={"api_key": key, "blog": blog, "guid": ans["id"],
                                                          "user_ip": "192.0.2.1", "comment_content": body["content"],
                                                          "comment_author": author})
-            assert resp.status_code == 200, resp.text
+            assert resp.status_code == 200 and resp.text == "Thanks for making the web a better place.", resp.text
     return out
 
 
@@ -168,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
                 site = s.get(Site, new.site_id)
                 if mode == "without":
                     configure_site(site, changes={"enabled": False})
-            results[name][mode] = replay(client, new.key, frame, args.report_fraction, random.Random(args.seed), token)
+            results[name][mode] = replay(client, new.key, new.site_url, frame, args.report_fraction, args.seed, token)
     seconds = time.perf_counter() - t0
     app.extensions["saring"].close()
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import re
 
-__all__ = ["MIN_LETTERS", "MIN_SCORE", "WEAK_SCORE", "comment_lang", "detect_lang", "guess_lang", "primary_subtag"]
+__all__ = ["LID176_LANGS", "MIN_LETTERS", "MIN_SCORE", "WEAK_SCORE", "comment_lang", "detect_lang", "guess_lang", "primary_subtag"]
 
 #: Fewer letters than this: too short to detect, the declared language decides.
 MIN_LETTERS = 12
@@ -31,6 +31,18 @@ MIN_LETTERS = 12
 MIN_SCORE = 0.40
 #: Without a declared language, a guess at least this sure is still used.
 WEAK_SCORE = 0.20
+
+#: The 176 languages ``lid.176`` can answer (fastText's published label list): a site's expected
+#: languages must be among them.
+LID176_LANGS = frozenset("""
+af als am an ar arz as ast av az azb ba bar bcl be bg bh bn bo bpy br bs bxr ca cbk ce ceb ckb
+co cs cv cy da de diq dsb dty dv el eml en eo es et eu fa fi fr frr fy ga gd gl gn gom gu gv he
+hi hif hr hsb ht hu hy ia id ie ilo io is it ja jbo jv ka kk km kn ko krc ku kv kw ky la lb lez
+li lmo lo lrc lt lv mai mg mhr min mk ml mn mr mrj ms mt mwl my myv mzn nah nap nds ne new nl nn
+no oc or os pa pam pfl pl pms pnb ps pt qu rm ro ru rue sa sah sc scn sco sd sh si sk sl so sq
+sr su sv sw ta te tg th tk tl tr tt tyv ug uk ur uz vec vep vi vls vo wa war wuu xal xmf yi yo
+yue zh
+""".split())
 
 _STRIP_RE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+|@\w+|\[(?:url|username)\]|\b(?:url|user)\b|\d+", re.I)
 _WS_RE = re.compile(r"\s+")

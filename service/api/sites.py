@@ -15,6 +15,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
+from models.lang import LID176_LANGS
 from service.api.admin import require_admin
 from service.errors import NotFound
 from service.learning import lists, settings
@@ -65,7 +66,7 @@ SettingsIn = _settings_schema()
 
 class LearningIn(Schema):
     shadow_mode = StrictBool(metadata={"description": "answer accept to every comment, store the real decision"})
-    languages = fields.List(fields.String(validate=validate.Regexp(r"^[A-Za-z]{2,3}$")), validate=validate.Length(max=20),
+    languages = fields.List(fields.String(validate=validate.OneOf(sorted(LID176_LANGS))), validate=validate.Length(max=20),
                             metadata={"description": "expected languages (ISO codes); [] turns the policy off"})
     settings = fields.Nested(SettingsIn, unknown=RAISE, metadata={
         "description": "settings to change (see docs/site-learning.md); null restores a default"})

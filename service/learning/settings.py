@@ -6,7 +6,6 @@ Plain Python, no Flask.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, fields, replace
 from typing import Any, Mapping
 
@@ -56,7 +55,6 @@ NAMES = tuple(f.name for f in fields(LearningSettings))
 #: Upper bounds of the integer settings (anything larger is a typo, not a policy).
 MAX_INT = {"trust_accepted_days": 3650, "flood_text_window": 7 * 86400, "flood_sender_window": 7 * 86400}
 DEFAULT_MAX_INT = 100_000
-_LANG_RE = re.compile(r"^[a-z]{2,3}$")
 
 
 def settings_of(overrides: Mapping[str, Any] | None) -> LearningSettings:
@@ -118,13 +116,16 @@ def parse_value(name: str, text: str) -> Any:
 
 
 def validate_languages(codes: list[str]) -> list[str]:
-    """Lower-cased, de-duplicated ISO 639-1/-3 codes (``["id", "en"]``); ``[]`` turns the policy off.
-    Raises ``ValidationFailed`` (field ``languages``) for anything else."""
+    """Lower-cased, de-duplicated codes of ``models.lang.LID176_LANGS`` (``["id", "en"]``); ``[]`` turns
+    the policy off. Raises ``ValidationFailed`` (field ``languages``) for anything else (``xx``, the
+    retired ``in`` for Indonesian)."""
+    from models.lang import LID176_LANGS
+
     out: list[str] = []
     for code in codes:
-        if not isinstance(code, str) or not _LANG_RE.match(code.strip().lower()):
-            raise ValidationFailed(f"languages: {code!r} is not a two- or three-letter language code",
-                                   field="languages")
+        if not isinstance(code, str) or code.strip().lower() not in LID176_LANGS:
+            raise ValidationFailed(f"languages: {code!r} is not a language code the language identifier knows "
+                                   "(ISO 639, e.g. id, en, jv, ms)", field="languages")
         if code.strip().lower() not in out:
             out.append(code.strip().lower())
     if len(out) > 20:

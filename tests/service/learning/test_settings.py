@@ -27,5 +27,6 @@ def test_parse_value_and_languages():
     assert parse_value("enabled", "off") is False and parse_value("min_form_seconds", "1.5") == 1.5
     assert parse_value("trust_min_approvals", "default") is None
     assert validate_languages(["ID", "en", "id"]) == ["id", "en"]
-    with pytest.raises(ValidationFailed):
-        validate_languages(["indonesian"])
+    for bad in (["indonesian"], ["xx"], ["in"]):
+        with pytest.raises(ValidationFailed):
+            validate_languages(bad)
