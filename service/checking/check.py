@@ -119,6 +119,7 @@ def check_comment(session: Session, classifier: SpamClassifier, signals: SignalS
     history = gather(session, signals.floods, site, content=data.content, author=data.author,
                      author_email=data.author_email, author_url=data.author_url, user_ip=data.user_ip,
                      commenter=commenter, text_hash=text_hash, recheck=bool(data.recheck_reason.strip()),
+                     listed_ips=str(data.extra.get("user_ip_raw") or data.user_ip),
                      given_form_seconds=data.form_seconds, comment_date_gmt=data.comment_date_gmt,
                      post_modified_gmt=data.comment_post_modified_gmt)
     sig = Signals(

@@ -105,8 +105,10 @@ class _Score:
 
     def __init__(self, score: float, thresholds: Thresholds) -> None:
         self.score, self.th, self.rule, self.reasons = score, thresholds, "score", []
+        self.applied: set[str] = set()  # every rule that set a floor, raising the score or not
 
     def floor(self, level: str, rule: str, reason: str) -> None:
+        self.applied.add(rule)
         if reason not in self.reasons:
             self.reasons.append(reason)
         target = self.th.reject if level == "reject" else self.th.hold
@@ -170,7 +172,7 @@ def decide(spam_score: float, reasons: list[str], thresholds: Thresholds, signal
     if signals.honeypot_filled:
         s.floor("reject", "honeypot", "Hidden honeypot field was filled in (bots fill every field)")
     if site.form_seconds is not None and site.form_seconds < site.settings.min_form_seconds:
-        s.floor("hold", "timing", f"Sent {site.form_seconds:.1f} s after the form was shown "
+        s.floor("hold", "timing", f"Sent {site.form_seconds:.3g} s after the form was shown "
                                   f"(people need longer than {site.settings.min_form_seconds:g} s)")
     if signals.bidi_overrides:
         s.floor("hold", "bidi", f"Text direction override characters ({signals.bidi_overrides}) make the "
@@ -185,7 +187,7 @@ def decide(spam_score: float, reasons: list[str], thresholds: Thresholds, signal
                                     f"languages ({', '.join(site.site_languages)})")
     decision = thresholds.decision(s.score)
     score = float(min(max(s.score, 0.0), 1.0))
-    blocked = s.rule in BLOCKING_RULES or signals.honeypot_filled
+    blocked = bool(s.applied & BLOCKING_RULES) or signals.honeypot_filled
     if site.known_ham_at is not None and not blocked and hit is None:
         why = f"The same text from this commenter was reported as ham on {site.known_ham_at:%Y-%m-%d}"
         return Verdict("accept", score, [why] + s.reasons + reasons, "known_ham" if decision != "accept" else "score")

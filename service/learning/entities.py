@@ -24,7 +24,7 @@ import hashlib
 import ipaddress
 import re
 import unicodedata
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from models.text import normalize_text
 from service.infra.url_domains import registered_domain
@@ -41,10 +41,14 @@ FREEMAIL = frozenset({
     "live.com", "msn.com", "icloud.com", "me.com", "aol.com", "gmx.com", "gmx.de", "mail.com", "mail.ru",
     "yandex.ru", "yandex.com", "proton.me", "protonmail.com", "zoho.com", "qq.com", "163.com", "web.de",
 })
+#: Link domains counted for reputation; list matching reads every link (up to :data:`MAX_LINKS_READ`).
 MAX_LINK_DOMAINS = 10
+MAX_LINKS_READ = 500
 MAX_VALUE_CHARS = 255
+#: A host name is at most 253 characters: longer tokens are not links (and are never scanned).
+MAX_HOST_TOKEN = 300
 _URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"'\]\[)(]+", re.I)
-_BARE_DOMAIN_RE = re.compile(r"\b(?:[a-z0-9-]+\.)+[a-z]{2,24}(?:/[^\s<>\"']*)?", re.I)
+_BARE_DOMAIN_RE = re.compile(r"(?:[^\W_](?:[\w-]{0,62})\.)+[^\W\d_]{2,24}(?=$|[/:?#])")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -52,10 +56,27 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "").strip().casefold()
 
 
+def _idna(host: str) -> str:
+    """A host as browsers resolve it: NFKC (full-width letters, ideographic full stops), lower case,
+    each label IDNA-encoded (``казино.example`` → ``xn--80aodfsg.example``); ``""`` when it cannot be."""
+    host = unicodedata.normalize("NFKC", host).replace("\u3002", ".").lower().rstrip(".")
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return ""
+
+
 def normal_email(email: str) -> str:
-    """``" Reader@Example.COM "`` → ``"reader@example.com"``; ``""`` when not an e-mail address."""
+    """``" Reader@Example.COM. "`` → ``"reader@example.com"`` (the domain IDNA-encoded); ``""`` when
+    not an e-mail address or longer than 255 characters."""
     email = _fold(email)
-    return email[:MAX_VALUE_CHARS] if _EMAIL_RE.match(email) else ""
+    if len(email) > MAX_VALUE_CHARS or not _EMAIL_RE.match(email):
+        return ""
+    local, domain = email.rsplit("@", 1)
+    domain = _idna(domain)
+    return f"{local}@{domain}" if domain and "." in domain else ""
 
 
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -93,28 +114,37 @@ def public_ip(user_ip: str) -> str:
 
 def host_of(url: str) -> str:
     """Lower-case host of an http(s) URL or ``www.``/bare-domain text; ``""`` when none."""
-    url = (url or "").strip()
+    url = (url or "").strip().replace("\\", "/")  # browsers read a backslash as a slash
     if not url:
         return ""
     if "://" not in url:
         url = "http://" + url
     try:
-        return (urlsplit(url).hostname or "").rstrip(".").lower()
+        host = urlsplit(url).hostname or ""
     except ValueError:
         return ""
+    return _idna(unquote(host))
 
 
-def link_hosts(content: str) -> list[str]:
+def link_hosts(content: str, limit: int = MAX_LINK_DOMAINS) -> list[str]:
     """Hosts of the links in ``content`` (``http(s)://``, ``www.`` and bare ``name.tld/...``), in
-    order, without repeats, at most :data:`MAX_LINK_DOMAINS`."""
+    order, without repeats, at most ``limit``. Linear in the text: bare domains are only looked for
+    at the start of whitespace-separated tokens of at most :data:`MAX_HOST_TOKEN` characters."""
     out: list[str] = []
-    text = content or ""
-    for match in list(_URL_RE.finditer(text)) + list(_BARE_DOMAIN_RE.finditer(_URL_RE.sub(" ", text))):
-        host = host_of(match.group(0))
+    text = unicodedata.normalize("NFKC", content or "")
+    candidates = [m.group(0) for m in _URL_RE.finditer(text)]
+    for token in _URL_RE.sub(" ", text).split():
+        token = token.strip("\"'()[]<>,;!*").replace("\u3002", ".")
+        if len(token) <= MAX_HOST_TOKEN and "." in token:
+            m = _BARE_DOMAIN_RE.match(token)
+            if m:
+                candidates.append(m.group(0))
+    for candidate in candidates:
+        host = host_of(candidate)
         if host and "." in host and host not in out:
             out.append(host)
-        if len(out) >= MAX_LINK_DOMAINS:
-            break
+            if len(out) >= limit:
+                break
     return out
 
 

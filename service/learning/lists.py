@@ -2,9 +2,10 @@
 
 Kinds (``list_entries.kind``) and how a value matches:
 
-* ``word``: a word or phrase, matched in the content and the author name after the classifier's
-  normalisation (``models.text.normalize_text``: look-alike letters, spaced-out and leet words,
-  case folded), on word boundaries: ``slot gacor`` matches ``S L O T  G A C O R`` and ``ѕlot gacor``;
+* ``word``: a word or phrase, matched in the content and the author name on word boundaries after
+  :func:`fold_words` (look-alike letters, spaced-out and leet words, punctuation, repeats, case):
+  ``slot gacor`` matches ``S L O T  G A C O R``, ``ѕlot gасor``, ``slot-gacor`` and ``sl0t gacorrrr``;
+  the entry is stored folded;
 * ``domain``: a link domain (``casino.example``), matching that host and its subdomains in the
   content's links and the author URL;
 * ``email``: an address (``reader@example.com``) or a domain (``example.com`` / ``@example.com``,
@@ -19,17 +20,20 @@ first of the comment's and names the entry. Plain Python, no Flask.
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.text import normalize_text
+from models.text import MAX_TEXT_CHARS, fold_lookalikes, join_spaced_letters
 from service.errors import NotFound, ValidationFailed
-from service.learning.entities import addresses, host_of, link_hosts, normal_email
-from service.store.tables import ListEntry
+from service.learning.entities import MAX_LINKS_READ, addresses, host_of, link_hosts, normal_email
+from service.store.dialect import insert_or_ignore
+from service.store.tables import ListEntry, utcnow
 
 KINDS = ("word", "domain", "email", "ip", "author")
 ACTIONS = ("accept", "hold", "reject")
@@ -39,9 +43,55 @@ MAX_ENTRIES_PER_SITE = 10_000
 _DOMAIN_RE = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
 
 
+_INVISIBLE_RE = re.compile(r"[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f\ufeff]")
+_NON_WORD_RE = re.compile(r"[\W_]+")
+_REPEATS_RE = re.compile(r"(\w)\1+")
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
+_LEET_WORD_RE = re.compile(r"\b(?=\w*[a-z])(?=\w*[0-9@$])[\w@$]+\b")
+
+
+def _pieces(text: str, size: int = MAX_TEXT_CHARS // 2) -> list[str]:
+    """``text`` cut at whitespace into pieces of at most ``size`` characters (a longer word is cut):
+    ``fold_lookalikes`` reads only its first ``MAX_TEXT_CHARS``."""
+    out, cur, n = [], [], 0
+    for word in text.split():
+        while len(word) > size:
+            out.append(word[:size])
+            word = word[size:]
+        if n + len(word) + 1 > size and cur:
+            out.append(" ".join(cur))
+            cur, n = [], 0
+        cur.append(word)
+        n += len(word) + 1
+    if cur:
+        out.append(" ".join(cur))
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_cached(text: str) -> str:
+    text = join_spaced_letters(_INVISIBLE_RE.sub("", unicodedata.normalize("NFKC", text)))
+    text = " ".join(fold_lookalikes(piece) for piece in _pieces(text)).casefold()
+    text = _LEET_WORD_RE.sub(lambda m: m.group(0).translate(_LEET), text)  # g4c0r → gacor, 10rb → iorb
+    text = _NON_WORD_RE.sub(" ", text)
+    return " ".join(_REPEATS_RE.sub(r"\1", text).split())
+
+
+def fold_words(text: str) -> str:
+    """The form words and author names are matched in: NFKC, invisible characters removed, look-alike
+    letters folded (``models.text.fold_lookalikes``), lower case, leet words folded (``g4c0r``),
+    punctuation and separators as spaces, spaced-out letters joined (``s l o t`` → ``slot``),
+    letter repeats collapsed (``gacorrrr`` → ``gacor``). The whole text, however long."""
+    return _fold_cached(text or "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _phrase_re(folded: str) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)" + re.escape(folded) + r"(?!\w)")
+
+
 def _norm_words(text: str) -> str:
-    """The normalised form of a phrase without the appended leet stream: the words as folded."""
-    return " ".join(normalize_text(text).split())
+    return fold_words(text)
 
 
 def normalise_value(kind: str, value: str) -> str:
@@ -55,9 +105,12 @@ def normalise_value(kind: str, value: str) -> str:
         norm = _norm_words(text)
         if not any(ch.isalnum() for ch in norm):
             raise ValidationFailed("value has no letters or digits to match", field="value")
-        return text
+        return norm
     if kind == "author":
-        return " ".join(text.split())
+        norm = _norm_words(text)
+        if not any(ch.isalnum() for ch in norm):
+            raise ValidationFailed("value has no letters or digits to match", field="value")
+        return norm
     if kind == "domain":
         host = host_of(text) if ("/" in text or ":" in text) else text.lower().rstrip(".")
         try:
@@ -83,10 +136,15 @@ def normalise_value(kind: str, value: str) -> str:
             raise ValidationFailed("value must be an e-mail address or a domain", field="value")
         return domain
     try:
-        return str(ipaddress.ip_network(text, strict=False))
+        net = ipaddress.ip_network(text, strict=False)
     except ValueError:
+        net = None
+    if net is not None and isinstance(net, ipaddress.IPv6Network) and net.network_address.ipv4_mapped:
+        net = None  # ::ffff:a.b.c.d/n: write the IPv4 range (mapped addresses are matched as IPv4)
+    if net is None or "%" in text:
         raise ValidationFailed("value must be an IP address or a CIDR range such as 203.0.113.0/24",
-                               field="value") from None
+                               field="value")
+    return str(net)
 
 
 def add_entry(session: Session, site_id: int, kind: str, value: str, action: str, note: str = "",
@@ -104,11 +162,13 @@ def add_entry(session: Session, site_id: int, kind: str, value: str, action: str
         count = session.query(ListEntry).filter(ListEntry.site_id == site_id).count()
         if count >= MAX_ENTRIES_PER_SITE:
             raise ValidationFailed(f"a site has at most {MAX_ENTRIES_PER_SITE} entries", field="value")
-        row = ListEntry(site_id=site_id, kind=kind, value=stored, action=action, note=note or "",
-                        created_by=created_by)
-        session.add(row)
-    else:
-        row.action, row.note = action, note or row.note
+        # a concurrent add of the same entry may win the race: then this one updates it
+        insert_or_ignore(session, ListEntry.__table__, dict(site_id=site_id, kind=kind, value=stored, action=action,
+                                                            note=note or "", created_by=created_by, created_at=utcnow()),
+                         ["site_id", "kind", "value"])
+        row = session.scalar(select(ListEntry).where(ListEntry.site_id == site_id, ListEntry.kind == kind,
+                                                     ListEntry.value == stored).execution_options(populate_existing=True))
+    row.action, row.note = action, note or row.note
     session.flush()
     return row
 
@@ -150,19 +210,20 @@ def _domain_match(host: str, domain: str) -> bool:
 
 def match(entries: list[ListEntry], content: str, author: str, author_email: str, author_url: str,
           user_ip: str) -> ListHit | None:
-    """The strictest entry matching the comment, ``None`` when none does."""
+    """The strictest entry matching the comment, ``None`` when none does. ``user_ip`` may be a
+    forwarded list: an ``ip`` entry matches any of its addresses."""
     if not entries:
         return None
     lazy: dict[str, object] = {}
 
     def text_norm() -> str:
         if "text" not in lazy:
-            lazy["text"] = " " + " ".join(normalize_text(content).split()) + " | " + _norm_words(author) + " "
+            lazy["text"] = fold_words(content) + " | " + fold_words(author)
         return lazy["text"]  # type: ignore[return-value]
 
     def hosts() -> list[str]:
         if "hosts" not in lazy:
-            lazy["hosts"] = [h for h in link_hosts(content) + [host_of(author_url)] if h]
+            lazy["hosts"] = [h for h in link_hosts(content, MAX_LINKS_READ) + [host_of(author_url)] if h]
         return lazy["hosts"]  # type: ignore[return-value]
 
     email = normal_email(author_email)
@@ -173,10 +234,10 @@ def match(entries: list[ListEntry], content: str, author: str, author_email: str
             continue
         hit = False
         if e.kind == "word":
-            phrase = _norm_words(e.value)
-            hit = bool(phrase) and re.search(r"(?<![\w])" + re.escape(phrase) + r"(?![\w])", text_norm()) is not None
+            phrase = fold_words(e.value)
+            hit = bool(phrase) and _phrase_re(phrase).search(text_norm()) is not None
         elif e.kind == "author":
-            hit = bool(author.strip()) and _norm_words(author) == _norm_words(e.value)
+            hit = bool(author.strip()) and fold_words(author) == fold_words(e.value)
         elif e.kind == "domain":
             hit = any(_domain_match(h, e.value) for h in hosts())
         elif e.kind == "email":

@@ -106,7 +106,7 @@ def _known_ham(session: Session, site_id: int, text_hash: str, commenter: str | 
 
 def gather(session: Session, floods: FloodWindows | None, site: Site, *, content: str, author: str,
            author_email: str, author_url: str, user_ip: str, commenter: str | None, text_hash: str,
-           recheck: bool, given_form_seconds: float | None = None,
+           recheck: bool, listed_ips: str = "", given_form_seconds: float | None = None,
            comment_date_gmt: dt.datetime | None = None, post_modified_gmt: dt.datetime | None = None,
            now: dt.datetime | None = None) -> SiteSignals:
     """The site's signals for one comment (see :class:`SiteSignals`).
@@ -117,11 +117,14 @@ def gather(session: Session, floods: FloodWindows | None, site: Site, *, content
         site: the site (its lists, settings, languages).
         commenter, text_hash: ``entities.commenter_key`` and ``entities.content_hash`` of the comment.
         recheck: the comment is a re-check (Akismet ``recheck_reason``): not counted as a new comment.
+        listed_ips: the addresses ``ip`` list entries are matched against (Akismet's whole forwarded
+            ``user_ip`` list as sent; default ``user_ip``).
     """
     now = now or dt.datetime.now(dt.timezone.utc)
     settings = settings_of(site.learning)
     out = SiteSignals(settings=settings, site_languages=tuple(site.languages or ()))
-    out.list_hit = lists.match(lists.entries_of(session, site.id), content, author, author_email, author_url, user_ip)
+    out.list_hit = lists.match(lists.entries_of(session, site.id), content, author, author_email, author_url,
+                                listed_ips or user_ip)
     out.form_seconds = form_seconds(given_form_seconds, comment_date_gmt, post_modified_gmt)
     if out.site_languages:
         lang, score = detect_lang(content[:2000])

@@ -17,9 +17,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
+from service.errors import Conflict
 from service.infra.on_commit import after_commit
 from service.learning import reputation
 from service.store.dialect import insert_or_ignore
@@ -95,20 +97,40 @@ def record_label(session: Session, comment: Comment, label: str, source: str, re
             reputation.apply_label_change(session, comment, None, label)
             _announce(session, comment, label)
             return row, True
-    if row.label == label:
-        return row, False
-    reputation.apply_label_change(session, comment, row.label, label)
-    row.label, row.source, row.reporter, row.updated_at = label, source, reporter, utcnow()
-    _announce(session, comment, label)
-    return row, True
+    for _ in range(CHANGE_ATTEMPTS):
+        if row.label == label:
+            return row, False
+        old, now = row.label, utcnow()
+        # compare-and-set: a concurrent change of this label makes this UPDATE match no row, so the
+        # reputation counts move once per real change, never from a stale label
+        changed = session.execute(
+            update(Label).where(Label.id == row.id, Label.label == old)
+            .values(label=label, source=source, reporter=reporter, updated_at=now)
+            .execution_options(synchronize_session=False)).rowcount
+        if changed == 1:
+            for name, value in (("label", label), ("source", source), ("reporter", reporter), ("updated_at", now)):
+                set_committed_value(row, name, value)
+            reputation.apply_label_change(session, comment, old, label)
+            _announce(session, comment, label)
+            return row, True
+        session.refresh(row)
+    raise Conflict(f"the label of comment {comment.id} keeps changing; report it again", field="guid")
+
+
+#: Compare-and-set attempts of a label change before giving up (each loses only to a concurrent change).
+CHANGE_ATTEMPTS = 5
 
 
 def clear_label(session: Session, comment: Comment) -> bool:
     """Remove the label of ``comment`` (used by undo). Returns whether there was one."""
-    if comment.label is None:
+    row = comment.label
+    if row is None:
         return False
-    reputation.apply_label_change(session, comment, comment.label.label, None)
-    session.delete(comment.label)
-    comment.label = None
+    removed = session.execute(delete(Label).where(Label.id == row.id, Label.label == row.label)
+                              .execution_options(synchronize_session=False)).rowcount
+    if removed == 1:
+        reputation.apply_label_change(session, comment, row.label, None)
+    session.expunge(row)
+    set_committed_value(comment, "label", None)
     _announce(session, comment, None)
-    return True
+    return removed == 1

@@ -42,3 +42,14 @@ def test_link_hosts_find_schemes_www_and_bare_domains():
 def test_content_hash_folds_dress():
     assert content_hash("SLOT GACOR hari ini") == content_hash("s l o t  g a c o r   hari ini")
     assert content_hash("one text") != content_hash("another text")
+
+
+def test_long_emails_and_dotted_text_are_safe_and_fast():
+    import time
+
+    assert commenter_key("", "a" * 256 + "@x.io", "", "") is None
+    assert entities("", "a" * 256 + "@x.io", "", "", "hi") == []
+    start = time.perf_counter()
+    link_hosts("a." * 32_000)
+    link_hosts("a.b" * 20_000)
+    assert time.perf_counter() - start < 0.5

@@ -53,3 +53,28 @@ def test_the_strictest_action_wins():
     hit = match(entries, **kw("casino bonus", email="a@news.example"))
     assert isinstance(hit, ListHit) and hit.action == "reject"
     assert hit.reason() == 'Block list: word "casino" → reject (entry 2)'
+
+
+def test_words_are_not_dodged_by_separators_repeats_leet_or_length():
+    e = [entry(1, "word", "slot gacor", "hold")]
+    for text in ("slot-gacor", "slot.gacor", "slot_gacor", "sl0t gacorrrr", "x" * 9990 + " slot gacor",
+                 "a" * 70_000 + " slot gacor"):
+        assert match(e, **kw(text)) is not None, text[-30:]
+    leet = [entry(2, "word", "g4c0r", "reject")]
+    assert match(leet, **kw("ayo main g4c0r sekarang")) is not None
+
+
+def test_domains_are_not_dodged_by_spelling_or_position():
+    e = [entry(1, "domain", "casino.example", "reject")]
+    for text in ("https://ｃａｓｉｎｏ.example", "https://casino。example", "https://%63asino.example",
+                 "https://casino.example\\x", " ".join(f"https://a{i}.example" for i in range(20)) + " casino.example/x"):
+        assert match(e, **kw(text)) is not None, text[:60]
+    idn = [entry(2, "domain", "казино.example", "reject")]
+    assert match(idn, **kw("see https://казино.example/x")) is not None
+    mail = [entry(3, "email", "spam.example", "reject")]
+    assert match(mail, **kw(email="x@spam.example.")) is not None
+
+
+def test_a_forwarded_list_matches_any_of_its_addresses():
+    e = [entry(1, "ip", "45.33.0.0/16", "hold")]
+    assert match(e, **kw(ip="8.8.8.8, 45.33.1.1")) is not None

@@ -228,3 +228,36 @@ def test_with_redis_down_the_database_rules_still_decide_and_nothing_fails(test_
                               user_ip=f"8.8.9.{i}")["decision"] == "hold"  # by the score: floods skipped
     finally:
         app.extensions["saring"].close()
+
+
+def test_trust_does_not_override_a_flood_even_when_the_score_is_already_high(site):
+    from service.checking.policy import Signals, Thresholds, decide
+    from service.learning.floods import Flood
+    from service.learning.site_signals import SiteSignals, Trust
+
+    history = SiteSignals(trust=Trust(3, 0, None), flood=Flood(text_senders=9))
+    v = decide(0.99, [], Thresholds(0.5, 0.9), Signals(site=history))
+    assert v.decision == "reject" and v.rule == "score"
+
+
+def test_a_label_changed_meanwhile_moves_the_counts_once(site):
+    """Two writers with the same stale view of a label: the second one's change is made from the
+    label really stored (compare-and-set), so the reputation counts stay equal to the labels."""
+    from service.moderation.labels import record_label
+    from service.store.db import session_scope
+    from service.store.tables import Comment, Reputation
+
+    c = site.check("A reader comment about the market road", author_email="ani@example.com", user_ip="8.8.8.80")
+    with session_scope(site.db) as s:
+        record_label(s, s.get(Comment, c["id"]), "ham", "api")
+    stale = site.db.session()
+    comment = stale.get(Comment, c["id"])
+    assert comment.label.label == "ham"  # loaded before the other writer's change
+    with session_scope(site.db) as s:
+        record_label(s, s.get(Comment, c["id"]), "spam", "api")
+    record_label(stale, comment, "spam", "api")  # the same change again, from the stale view
+    stale.commit()
+    stale.close()
+    with session_scope(site.db) as s:
+        rows = {(r.kind, r.spam, r.ham) for r in s.query(Reputation)}
+    assert ("email", 1, 0) in rows and ("commenter", 1, 0) in rows, rows
