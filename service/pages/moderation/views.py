@@ -7,6 +7,8 @@
   JavaScript the same buttons post the form to ``/moderation/actions``.
 * ``/moderation/comments/<id>``: one comment and its audit log.
 * ``/moderation/overview``: per site, comments per status and a chart of decisions per day.
+* ``/moderation/sites/<id>``: a site's shadow mode, languages, learning settings and allow / block
+  lists; admins change them there (``site_settings``, routes on this blueprint).
 
 Comment fields are untrusted: Jinja autoescape renders them as text, only http(s) URLs become
 links (``rel="noopener noreferrer nofollow"``), and a strict Content-Security-Policy (scripts and
@@ -213,3 +215,6 @@ def overview() -> str:
     return render_template("moderation/overview.html", summaries=summaries, charts=charts,
                            series_labels=SERIES_LABELS, days=days)
 
+
+# the site settings page: its own module, routes on this blueprint (imported last: it needs ``bp``)
+from service.pages.moderation import site_settings  # noqa: E402,F401
