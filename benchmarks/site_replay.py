@@ -45,7 +45,6 @@ VIDEOS = ["Youtube01-Psy", "Youtube02-KatyPerry", "Youtube03-LMFAO", "Youtube04-
 def oos_model(data_dir: Path, out: Path) -> tuple[str, bytes, dict]:
     """``(version, artifact bytes, metadata)`` of the recipe fitted without the YouTube set (cached)."""
     from models import artifact
-    from models.classifier import SpamClassifier  # noqa: F401 - artifact loads it
     from training.data import dedupe
     from training.recipe import fit_recipe
     from training.sources import TRAIN_DATASETS, load_datasets

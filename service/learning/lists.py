@@ -90,9 +90,6 @@ def _phrase_re(folded: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + re.escape(folded) + r"(?!\w)")
 
 
-def _norm_words(text: str) -> str:
-    return fold_words(text)
-
 
 def normalise_value(kind: str, value: str) -> str:
     """The stored form of an entry's value. Raises ``ValidationFailed`` (field ``kind`` / ``value``)."""
@@ -101,13 +98,8 @@ def normalise_value(kind: str, value: str) -> str:
     text = (value or "").strip()
     if not text or len(text) > 255 or any(ord(c) < 32 or c == "\x7f" for c in text):
         raise ValidationFailed("value must be 1 to 255 printable characters", field="value")
-    if kind == "word":
-        norm = _norm_words(text)
-        if not any(ch.isalnum() for ch in norm):
-            raise ValidationFailed("value has no letters or digits to match", field="value")
-        return norm
-    if kind == "author":
-        norm = _norm_words(text)
+    if kind in ("word", "author"):
+        norm = fold_words(text)
         if not any(ch.isalnum() for ch in norm):
             raise ValidationFailed("value has no letters or digits to match", field="value")
         return norm
