@@ -1,5 +1,9 @@
 """Reasons a person can read for a spam_score: which features of this comment pushed it towards spam
-(or ham), turned into short sentences quoting the comment as written."""
+(or ham), turned into short sentences quoting the comment as written.
+
+Every quoted word is a span of the comment as the commenter typed it (``models.text.spans``), never
+the normalised form the features read (``стаття``, not ``ctattr``); a feature whose text cannot be
+found in the comment gives no reason."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from sklearn.pipeline import Pipeline
 
 from models.lexicon import LEXICON_FEATURES, describe, prior_contributions
 from models.text import extract_links, find_spaced_runs, normalize_text
+from models.text.spans import quote
 
 
 #: At most this many reasons per comment.
@@ -203,7 +208,9 @@ class Explainer:
         if shortener or (doms and len(doms) == len(links)):
             return f"Link through URL shortener {doms[0]}" if doms else "Link through a URL shortener"
         if len(links) == 1:
-            return f"Link to {links[0].domain}"
+            written = quote(content, links[0].domain)
+            plain = written is not None and written.lower() == links[0].domain
+            return f"Link to {links[0].domain}" + ("" if plain or written is None else f' (written "{written}")')
         return f"Contains {len(links)} links" if links else "Contains links"
 
     def _sentence(self, kind: str, term: str, content: str, spam: bool, used_words: set[str]) -> str:
@@ -226,21 +233,22 @@ class Explainer:
                 return self._link_sentence(content, shortener="urlshort" in term) if spam else ""
             if len(term) < 2 or term.isdigit():
                 return ""
+            written = quote(content, term)
+            if written is None:
+                return ""
             if spam:
                 if _GAMBLING_RE.search(term):
-                    return f'Gambling term "{term}"'
-                return f'Spam-typical wording "{term}"'
-            return f'Ordinary wording "{term}"'
+                    return f'Gambling term "{written}"'
+                return f'Spam-typical wording "{written}"'
+            return f'Ordinary wording "{written}"'
         if kind == "signal":
             if not spam:
                 return _HAM_SIGNAL_SENTENCES.get(term, "")
             if term == "spaced_runs":
                 runs = find_spaced_runs(content)
-                if runs:
-                    run = re.sub(r"\s+", " ", runs[0]).strip()
-                    if len(run) > 24:
-                        run = run[:23] + "…"
-                    return f'Spaced-out letters "{run}"'
+                written = quote(content, runs[0], max_chars=24) if runs else None
+                if written:
+                    return f'Spaced-out letters "{written}"'
             if term in ("n_links", "has_shortener"):
                 return self._link_sentence(content, shortener=term == "has_shortener")
             return _SIGNAL_SENTENCES.get(term, "")

@@ -38,6 +38,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from models.features import column_of, StringInputMixin
 from models.text import MAX_TEXT_CHARS, SHORTENER_DOMAINS, extract_links, normalize_text, registered_domain
+from models.text.spans import quote
 
 __all__ = ["CATEGORIES", "DATA_POOR", "LEXICON", "LEXICON_FEATURES", "PRIOR_LOGIT", "PRIOR_MORE", "LexiconSignals",
            "describe", "find_terms", "prior_contributions", "prior_logit"]
@@ -278,10 +279,17 @@ def describe(feature: str, record: Any) -> str:
         cat = feature[4:]
         m = _CATEGORY_RE[cat].search(normalize_text(content)) if cat in _CATEGORY_RE else None
         label = _LABELS.get(cat, cat)
-        return f'{label} term "{m.group(0)}"' if m else f"{label} wording in the author fields"
+        written = quote(content, m.group(0)) if m else None
+        if written is None:
+            return f"{label} wording in the author fields" if m is None else f"{label} wording"
+        read = "" if written.lower() == m.group(0) else f' (read as "{m.group(0)}")'
+        return f'{label} term "{written}"{read}'
     if feature == "brand_token":
         found = [b for b in _BRAND_RE.findall(normalize_text(content)) if b not in _BRAND_STOP]
-        return f'Brand-like token "{found[0].upper()}"' if found else "Brand-like token in the author fields"
+        written = quote(content, found[0]) if found else None
+        if written is None:
+            return "Brand-like token" if found else "Brand-like token in the author fields"
+        return f'Brand-like token "{written}"'
     if feature == "shortener":
         return "Link through a URL shortener"
     if feature == "author_spammy":

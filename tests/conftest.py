@@ -194,10 +194,12 @@ def make_comment(clean_db):
 
     def make(site_id: int, status: str = "held", *, content: str = "Kunjungi situs slot gacor hari ini",
              spam_score: float = 0.7, created_at: dt.datetime | None = None, **fields) -> str:
+        why = dict(detected_lang="id", hold_threshold=0.3, reject_threshold=0.9, threshold_source="model_lang",
+                   rule="score", decision_score=spam_score)
         with session_scope(clean_db) as s:
             c = Comment(site_id=site_id, content=content, spam_score=spam_score,
                         decision=to_decision.get(status, "hold"), status=status, model_version="test-model",
-                        reasons=["Gambling term \"slot gacor\""], **fields)
+                        reasons=["Gambling term \"slot gacor\""], **{**why, **fields})
             if created_at is not None:
                 c.created_at = created_at
             s.add(c)

@@ -15,7 +15,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -128,27 +130,93 @@ class IncompleteThresholds(ValidationFailed):
     """Only one of hold / reject was given for a site that has no thresholds of its own yet."""
 
 
-def set_thresholds(session: Session, site: Site, hold: float | None, reject: float | None) -> None:
-    """Give ``site`` its own hold / reject thresholds; a value not given keeps the site's current one.
+def _valid_lang(lang: str) -> str:
+    from models.lang import LID176_LANGS, primary_subtag
 
-    Raises ``IncompleteThresholds`` (field ``thresholds``) when either would be unset, and
-    ``ValidationFailed`` (field ``thresholds``) unless ``0 <= hold <= reject <= 1``; nothing is
-    changed then. The caller commits.
+    code = primary_subtag(lang)
+    if code not in LID176_LANGS:
+        raise ValidationFailed(f"unknown language {lang!r}: give an ISO 639 code such as id or en", field="lang")
+    return code
+
+
+def set_thresholds(session: Session, site: Site, hold: float | None, reject: float | None,
+                   lang: str | None = None) -> None:
+    """Give ``site`` its own hold / reject thresholds — for every language, or for ``lang`` only
+    (an ISO 639 code fastText detects: ``id``, ``en``, ...); a value not given keeps the current one.
+
+    Raises ``IncompleteThresholds`` (field ``thresholds``) when either would be unset,
+    ``ValidationFailed`` (field ``thresholds``) unless ``0 <= hold <= reject <= 1`` and
+    (field ``lang``) for an unknown language; nothing is changed then. The caller commits.
     """
-    new_hold = hold if hold is not None else site.hold_threshold
-    new_reject = reject if reject is not None else site.reject_threshold
+    code = _valid_lang(lang) if lang else None
+    by_lang = dict(site.thresholds_by_lang or {})
+    current = by_lang.get(code, {}) if code else {"hold": site.hold_threshold, "reject": site.reject_threshold}
+    new_hold = hold if hold is not None else current.get("hold")
+    new_reject = reject if reject is not None else current.get("reject")
     if new_hold is None or new_reject is None:
         raise IncompleteThresholds("give both the hold and the reject threshold the first time", field="thresholds")
     try:
         Thresholds(new_hold, new_reject)
     except ValueError as exc:
         raise ValidationFailed(str(exc), field="thresholds") from None
-    site.hold_threshold, site.reject_threshold = new_hold, new_reject
+    if code:
+        by_lang[code] = {"hold": float(new_hold), "reject": float(new_reject)}
+        site.thresholds_by_lang = by_lang
+    else:
+        site.hold_threshold, site.reject_threshold = new_hold, new_reject
 
 
-def clear_thresholds(session: Session, site: Site) -> None:
-    """Make ``site`` use the model's validated thresholds again. The caller commits."""
+def clear_thresholds(session: Session, site: Site, lang: str | None = None) -> None:
+    """Make ``site`` use the model's validated thresholds again — for every language (``lang``
+    ``None``: the site's own pair and every per-language override go), or for ``lang`` only.
+    The caller commits."""
+    if lang:
+        code = _valid_lang(lang)
+        site.thresholds_by_lang = {k: v for k, v in (site.thresholds_by_lang or {}).items() if k != code}
+        return
     site.hold_threshold = site.reject_threshold = None
+    site.thresholds_by_lang = {}
+
+
+@dataclass(frozen=True)
+class ThresholdRow:
+    """One language's thresholds on a site: the model's validated pair beside the site's own.
+
+    ``lang`` is ``""`` for every other language; ``site_hold`` / ``site_reject`` are ``None``
+    when the site has no override there; ``hold`` / ``reject`` / ``source`` are what decides
+    (``models.thresholds.operating_point``).
+    """
+
+    lang: str
+    model_hold: float
+    model_reject: float
+    model_source: str
+    site_hold: float | None
+    site_reject: float | None
+    hold: float
+    reject: float
+    source: str
+
+
+def thresholds_table(site: Site, metadata: Mapping[str, Any] | None) -> list[ThresholdRow]:
+    """The thresholds in force on ``site`` per language: every language the model has validated
+    thresholds for, every language the site overrides or expects, then ``""`` (every other
+    language)."""
+    from models.thresholds import operating_point
+
+    meta = metadata or {}
+    by_site = site.thresholds_by_lang or {}
+    langs = sorted(set(meta.get("thresholds_by_lang") or {}) | set(by_site) | set(site.languages or []))
+    rows = []
+    for lang in [*langs, ""]:
+        model = operating_point(meta, lang)
+        point = operating_point(meta, lang, site.hold_threshold, site.reject_threshold, by_site)
+        own = by_site.get(lang) if lang else None
+        site_hold = own["hold"] if own else (site.hold_threshold if point.source == "site" else None)
+        site_reject = own["reject"] if own else (site.reject_threshold if point.source == "site" else None)
+        rows.append(ThresholdRow(lang, model.hold, model.reject, model.source, site_hold, site_reject,
+                                 point.hold, point.reject, point.source))
+    return rows
 
 
 def get_or_create_site(session: Session, url: str, name: str = "") -> Site:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
+from service.checking.why import explain
 from service.store.tables import DECISIONS, STATUSES
 from service.validation import NO_NUL_PATTERN, NOT_BLANK_PATTERN, canonical_ip, is_blank
 
@@ -55,6 +56,46 @@ class CommentIn(Schema):
             raise ValidationError("user_ip must be an IPv4 or IPv6 address.")
 
 
+class WhyThresholdsOut(Schema):
+    hold = fields.Float(metadata={"description": "Held at or above this spam_score (0..1)"})
+    reject = fields.Float(metadata={"description": "Rejected at or above this spam_score (0..1)"})
+    source = fields.String(allow_none=True, metadata={
+        "description": "site_lang | site | model_lang | model | fallback (models.thresholds.SOURCES)"})
+    source_text = fields.String(metadata={"description": "Where the thresholds came from, in words"})
+
+
+class WhyOut(Schema):
+    """Why the comment was decided (``service.checking.why``)."""
+
+    recorded = fields.Boolean(metadata={"description": "false for comments decided before these facts were kept"})
+    decision = fields.String(validate=validate.OneOf(DECISIONS))
+    answered = fields.String(validate=validate.OneOf(DECISIONS))
+    shadow = fields.Boolean()
+    rule = fields.String(metadata={"description": "The rule that decided: score, reputation, list, honeypot, "
+                                                  "timing, bidi, flood, near_duplicate, language, known_ham, "
+                                                  "trusted_commenter, admin_role, test_trigger"})
+    rule_text = fields.String()
+    spam_score = fields.Float(metadata={"description": "The model's calibrated probability of spam (never "
+                                                       "changed by a rule)"})
+    decision_score = fields.Float(metadata={"description": "spam_score moved by the site's reputation signals: "
+                                                           "the score compared with the thresholds"})
+    language = fields.String(metadata={"description": "Detected language the thresholds were chosen for "
+                                                      "(fastText code; empty: none)"})
+    language_name = fields.String()
+    thresholds = fields.Nested(WhyThresholdsOut, allow_none=True)
+    reasons = fields.List(fields.String())
+
+
+class WhyField(fields.Nested):
+    """The ``why`` of the comment being dumped (computed from its columns)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(WhyOut, dump_only=True, **kwargs)
+
+    def serialize(self, attr, obj, accessor=None, **kwargs):  # noqa: D102 - marshmallow hook
+        return self._serialize(explain(obj), attr, obj, **kwargs)
+
+
 class CheckOut(Schema):
     """Answer of ``POST /api/v1/comments``."""
 
@@ -68,6 +109,7 @@ class CheckOut(Schema):
     spam_score = fields.Float(metadata={"description": "Calibrated probability of spam, 0..1"})
     model_version = fields.String()
     reasons = fields.List(fields.String())
+    why = WhyField()
 
 
 class EventOut(Schema):
@@ -103,6 +145,7 @@ class CommentOut(Schema):
     spam_score = fields.Float()
     model_version = fields.String()
     reasons = fields.List(fields.String())
+    why = WhyField()
     label = fields.Function(lambda c: c.label.label if c.label else None)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()

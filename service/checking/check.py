@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from models.classifier import SpamClassifier
 from models.lang import comment_lang
 from models.text.bidi import count_overrides
-from models.thresholds import resolve_thresholds
+from models.thresholds import OperatingPoint, operating_point
 from service.infra import metrics
 from service.checking.policy import Signals, Thresholds, decide
 from service.checking.signals import SignalSource
@@ -84,14 +84,19 @@ class CommentData:
         }
 
 
+def site_operating_point(site: Site, classifier: SpamClassifier, data: "CommentData") -> OperatingPoint:
+    """The thresholds that decide ``data`` on ``site`` and their source: the one operating-point
+    rule (:func:`models.thresholds.operating_point`: the site's override for the comment's language,
+    else the site's override, else the model's for the language — detected from the text, the
+    declared ``lang`` only for text too short to detect — else its pooled pair)."""
+    return operating_point(classifier.metadata, comment_lang(data.lang, data.content), site.hold_threshold,
+                           site.reject_threshold, site.thresholds_by_lang or {})
+
+
 def site_thresholds(site: Site, classifier: SpamClassifier, data: "CommentData") -> Thresholds:
-    """The thresholds that decide ``data`` on ``site``: the one operating-point rule
-    (:func:`models.thresholds.resolve_thresholds`: the site's override, else the model's for the
-    comment's language — detected from the text, the declared ``lang`` only for text too short to
-    detect — else its pooled pair)."""
-    hold, reject = resolve_thresholds(classifier.metadata, comment_lang(data.lang, data.content),
-                                      site.hold_threshold, site.reject_threshold)
-    return Thresholds(hold=hold, reject=reject)
+    """The ``(hold, reject)`` pair of :func:`site_operating_point`."""
+    point = site_operating_point(site, classifier, data)
+    return Thresholds(hold=point.hold, reject=point.reject)
 
 
 def check_comment(session: Session, classifier: SpamClassifier, signals: SignalSource, site: Site,
@@ -112,7 +117,8 @@ def check_comment(session: Session, classifier: SpamClassifier, signals: SignalS
     Raises SQLAlchemy errors when the database fails (nothing is stored then).
     """
     started = time.perf_counter()
-    thresholds = site_thresholds(site, classifier, data)
+    point = site_operating_point(site, classifier, data)
+    thresholds = Thresholds(hold=point.hold, reject=point.reject)
     scored = classifier.score_one(data.classifier_record(), hold=thresholds.hold)  # reasons face the deciding hold
     values = data.stored_values()
     commenter, text_hash = values["commenter"], values["content_hash"]
@@ -146,6 +152,12 @@ def check_comment(session: Session, classifier: SpamClassifier, signals: SignalS
         status=DECISION_TO_STATUS[verdict.decision],
         model_version=classifier.version,
         reasons=verdict.reasons,
+        detected_lang=point.lang,
+        hold_threshold=point.hold,
+        reject_threshold=point.reject,
+        threshold_source=point.source,
+        rule=verdict.rule,
+        decision_score=verdict.decision_score,
         shadow=shadow,
         **values,
     )
@@ -154,7 +166,8 @@ def check_comment(session: Session, classifier: SpamClassifier, signals: SignalS
     session.add(CommentEvent(
         comment_id=comment.id, action="decide", actor_type="system", actor=f"model {classifier.version}",
         from_status=None, to_status=comment.status,
-        reason=f"spam_score {verdict.spam_score:.3f} ({verdict.rule})"
+        reason=f"spam_score {verdict.spam_score:.3f}, hold {point.hold:.3f} / reject {point.reject:.3f} "
+               f"({point.source}{' ' + point.lang if point.lang else ''}): {verdict.decision} by {verdict.rule}"
                + (" — shadow mode: answered accept" if shadow else ""),
     ))
     if usage is not None and api_key is not None:

@@ -4,15 +4,19 @@ Thresholds: a comment is held when ``spam_score >= hold`` and rejected when ``sp
 The defaults come from the model's validation curves (``model.metadata["thresholds"]``: hold keeps
 the out-of-fold false positive rate ≤ 1 %, reject ≤ 0.1 %); a site may override both.
 
+The model's ``spam_score`` is never changed: reputation moves a separate *decision score* (its
+log-odds), and the other rules set a floor under the decision (at least hold, or reject); the verdict
+names the rule that decided and its reasons say why.
+
 Rules, in order (``Verdict.rule`` names the one that decided):
 
 1. ``admin_role``: ``user_role`` contains ``administrator`` → accept.
 2. ``test_trigger``: Akismet's spam triggers (author ``akismet-guaranteed-spam`` / ``viagra-test-123``,
-   e-mail ``akismet-guaranteed-spam@example.com``) → hold with spam_score 1.0 (never ``reject``,
+   e-mail ``akismet-guaranteed-spam@example.com``) → hold (never ``reject``,
    so the Akismet answer is ``true`` without ``discard``, as the protocol reference advises).
 3. ``list``: the site's allow / block lists (``service.learning.lists``): accept, reject, or hold at
    least; the entry is the first reason.
-4. The score, moved by the signals: reputation of the comment's commenter, e-mail, domains and IP
+4. The score (rule ``score``, or ``reputation`` when the move decided), moved by the signals: reputation of the comment's commenter, e-mail, domains and IP
    from the site's labels (log-odds of the strongest spam and the strongest ham evidence, at most
    ±4), a malformed user_ip; then raised to at least hold or reject by: a filled honeypot
    (reject), a form sent within ``min_form_seconds`` (hold), direction overrides (hold), a flood
@@ -31,6 +35,7 @@ from dataclasses import dataclass, field
 
 from scipy.special import expit, logit
 
+from models.explain import NO_SIGNALS
 from service.learning.site_signals import SiteSignals, language_name
 
 AKISMET_SPAM_AUTHORS = frozenset({"akismet-guaranteed-spam", "viagra-test-123"})
@@ -87,12 +92,37 @@ class Signals:
     site: SiteSignals = field(default_factory=SiteSignals)
 
 
+#: Decisions from the mildest to the strictest.
+LEVELS = ("accept", "hold", "reject")
+
+
 @dataclass
 class Verdict:
-    decision: str  # accept | hold | reject
+    """What the policy decided.
+
+    Attributes:
+        decision: ``accept`` | ``hold`` | ``reject``.
+        spam_score: the model's calibrated probability, exactly as given (never moved by a rule).
+        reasons: sentences for a person, the deciding rule's first.
+        rule: the rule that decided (:data:`RULES`); ``score`` when the thresholds alone did.
+        decision_score: the score the thresholds were compared with — ``spam_score`` moved by the
+            site's reputation signals and a malformed user_ip (equal to ``spam_score`` when none).
+    """
+
+    decision: str
     spam_score: float
     reasons: list[str] = field(default_factory=list)
-    rule: str = "score"  # see the module docstring
+    rule: str = "score"
+    decision_score: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.decision_score is None:
+            self.decision_score = self.spam_score
+
+
+#: Every rule a verdict can name (the module docstring says what each does).
+RULES = ("score", "reputation", "admin_role", "test_trigger", "list", "honeypot", "timing", "bidi", "flood",
+         "near_duplicate", "language", "known_ham", "trusted_commenter")
 
 
 def is_spam_trigger(author: str, author_email: str) -> bool:
@@ -101,23 +131,33 @@ def is_spam_trigger(author: str, author_email: str) -> bool:
 
 
 class _Score:
-    """The score being moved, the reasons, and the rule that last raised it."""
+    """The score being moved, the floors rules set under the decision, and the reasons."""
 
     def __init__(self, score: float, thresholds: Thresholds) -> None:
-        self.score, self.th, self.rule, self.reasons = score, thresholds, "score", []
-        self.applied: set[str] = set()  # every rule that set a floor, raising the score or not
+        self.score, self.th, self.reasons = score, thresholds, []
+        self.floor_level, self.floor_rule = "accept", "score"
+        self.shifted_by: str | None = None  # the rule that moved the score's log-odds, if any
+        self.applied: set[str] = set()  # every rule that set a floor, raising the decision or not
 
     def floor(self, level: str, rule: str, reason: str) -> None:
+        """The decision is at least ``level`` because of ``rule`` (the first strictest floor wins)."""
         self.applied.add(rule)
         if reason not in self.reasons:
             self.reasons.append(reason)
-        target = self.th.reject if level == "reject" else self.th.hold
-        if self.score < target:
-            self.score, self.rule = target, rule
+        if LEVELS.index(level) > LEVELS.index(self.floor_level):
+            self.floor_level, self.floor_rule = level, rule
 
-    def shift(self, log_odds: float) -> None:
+    def shift(self, log_odds: float, rule: str) -> None:
         p = min(max(self.score, 1e-6), 1 - 1e-6)
         self.score = float(expit(logit(p) + log_odds))
+        self.shifted_by = self.shifted_by or rule
+
+    def decision(self) -> tuple[str, str]:
+        """``(decision, rule)``: the thresholds on the moved score, raised to the strictest floor."""
+        by_score = self.th.decision(self.score)
+        if LEVELS.index(self.floor_level) > LEVELS.index(by_score):
+            return self.floor_level, self.floor_rule
+        return by_score, (self.shifted_by or "score") if by_score != "accept" else "score"
 
 
 def _reputation(s: _Score, site: SiteSignals) -> None:
@@ -128,7 +168,7 @@ def _reputation(s: _Score, site: SiteSignals) -> None:
     hammy = min((e for e in evidence if e.log_odds < 0), key=lambda e: e.log_odds, default=None)
     used = [e for e in (spammy, hammy) if e is not None]
     if used:
-        s.shift(max(-MAX_REPUTATION_SHIFT, min(MAX_REPUTATION_SHIFT, sum(e.log_odds for e in used))))
+        s.shift(max(-MAX_REPUTATION_SHIFT, min(MAX_REPUTATION_SHIFT, sum(e.log_odds for e in used))), "reputation")
         s.reasons.extend(e.reason() for e in used)
     cfg = site.settings
     for e in evidence:
@@ -150,24 +190,23 @@ def _floods(s: _Score, site: SiteSignals) -> None:
 
 
 def decide(spam_score: float, reasons: list[str], thresholds: Thresholds, signals: Signals) -> Verdict:
-    """Apply the rules (module docstring). ``spam_score`` is the classifier's probability of spam;
-    ``reasons`` its explanations (kept after the policy's own)."""
+    """Apply the rules (module docstring). ``spam_score`` is the classifier's probability of spam
+    (returned unchanged in the verdict); ``reasons`` its explanations (kept after the policy's own)."""
     site = signals.site
     if "administrator" in signals.user_roles:
         return Verdict("accept", spam_score, ["Sent by an administrator (user_role)"] + reasons, "admin_role")
     if is_spam_trigger(signals.author, signals.author_email):
-        return Verdict("hold", 1.0, ["Akismet test trigger: guaranteed spam"], "test_trigger")
+        return Verdict("hold", spam_score, ["Akismet test trigger: guaranteed spam"], "test_trigger")
     hit = site.list_hit
-    if hit is not None and hit.action == "reject":
-        return Verdict("reject", max(spam_score, thresholds.reject), [hit.reason()] + reasons, "list")
-    if hit is not None and hit.action == "accept":
-        return Verdict("accept", min(spam_score, thresholds.hold), [hit.reason()] + reasons, "list")
+    if hit is not None and hit.action in ("reject", "accept"):
+        return Verdict(hit.action, spam_score, [hit.reason()] + reasons, "list")
     s = _Score(spam_score, thresholds)
     if hit is not None:
         s.floor("hold", "list", hit.reason())
     _reputation(s, site)
     if signals.malformed_ip:
         s.score = 1.0 - (1.0 - s.score) * 0.9
+        s.shifted_by = s.shifted_by or "score"
         s.reasons.append("user_ip is not a valid IP address (weak signal)")
     if signals.honeypot_filled:
         s.floor("reject", "honeypot", "Hidden honeypot field was filled in (bots fill every field)")
@@ -185,14 +224,18 @@ def decide(spam_score: float, reasons: list[str], thresholds: Thresholds, signal
     if site.off_language:
         s.floor("hold", "language", f"Written in {language_name(site.off_language)}, not one of this site's "
                                     f"languages ({', '.join(site.site_languages)})")
-    decision = thresholds.decision(s.score)
-    score = float(min(max(s.score, 0.0), 1.0))
+    decision, rule = s.decision()
+    moved = float(min(max(s.score, 0.0), 1.0))
     blocked = bool(s.applied & BLOCKING_RULES) or signals.honeypot_filled
     if site.known_ham_at is not None and not blocked and hit is None:
         why = f"The same text from this commenter was reported as ham on {site.known_ham_at:%Y-%m-%d}"
-        return Verdict("accept", score, [why] + s.reasons + reasons, "known_ham" if decision != "accept" else "score")
+        return Verdict("accept", spam_score, [why] + s.reasons + reasons,
+                       "known_ham" if decision != "accept" else "score", moved)
     if site.trust is not None:
         if decision != "accept" and not blocked and hit is None:
-            return Verdict("accept", score, [site.trust.reason()] + s.reasons + reasons, "trusted_commenter")
+            return Verdict("accept", spam_score, [site.trust.reason()] + s.reasons + reasons, "trusted_commenter",
+                           moved)
         s.reasons.insert(0, site.trust.reason())
-    return Verdict(decision, score, s.reasons + reasons, s.rule if decision != "accept" else "score")
+    if decision != "accept":  # the model found nothing, a rule did: say the rule, not "no signals"
+        reasons = [r for r in reasons if r != NO_SIGNALS]
+    return Verdict(decision, spam_score, s.reasons + reasons, rule, moved)

@@ -6,14 +6,17 @@ import json
 
 import click
 
+from service.checking.why import explain, summary_lines
 from service.cli.context import CliContext, pass_cli
 
 
 def format_history(comment) -> list[str]:
-    """Lines of ``comment``'s audit log (``events`` loaded), oldest first: time (UTC), action,
-    actor, from → to status, reason; undone events are marked."""
+    """Lines of ``comment``'s why (``service.checking.why.summary_lines``) and audit log (``events``
+    loaded), oldest first: time (UTC), action, actor, from → to status, reason; undone events are
+    marked."""
     lines = [f"comment {comment.id}  site {comment.site.url}  status {comment.status}  "
              f"label {comment.label.label if comment.label else '-'}  revision {comment.revision}"]
+    lines += ["  why: " + line for line in summary_lines(comment)] + ["  audit log:"]
     for e in comment.events:
         when = e.created_at.strftime("%Y-%m-%d %H:%M:%S") if e.created_at else "?"
         mark = "  (undone)" if e.undone else ""
@@ -29,7 +32,7 @@ def comments() -> None:
 
 @comments.command("history")
 @click.argument("comment_id")
-@click.option("--json", "as_json", is_flag=True, help="print the events as JSON")
+@click.option("--json", "as_json", is_flag=True, help="print the why and the events as JSON")
 @pass_cli
 def comments_history(cli: CliContext, comment_id: str, as_json: bool) -> None:
     """Print the audit log of COMMENT_ID: the automatic decision and every action since."""
@@ -44,10 +47,10 @@ def comments_history(cli: CliContext, comment_id: str, as_json: bool) -> None:
         except NotFound:
             raise click.ClickException(f"no comment {comment_id!r}") from None
         if as_json:
-            click.echo(json.dumps([{
+            click.echo(json.dumps({"id": comment.id, "why": explain(comment), "events": [{
                 "id": e.id, "created_at": e.created_at.isoformat(), "action": e.action,
                 "actor_type": e.actor_type, "actor": e.actor, "from_status": e.from_status,
-                "to_status": e.to_status, "reason": e.reason, "undone": e.undone} for e in comment.events],
-                indent=2))
+                "to_status": e.to_status, "reason": e.reason, "undone": e.undone} for e in comment.events]},
+                indent=2, ensure_ascii=False))
         else:
             click.echo("\n".join(format_history(comment)))

@@ -42,6 +42,9 @@ def sites_list(cli: CliContext) -> None:
         for site in rows:
             th = (f"hold {_threshold_text(site.hold_threshold, 'model')}, "
                   f"reject {_threshold_text(site.reject_threshold, 'model')}")
+            if site.thresholds_by_lang:
+                th += " (" + ", ".join(f"{lang}: {p['hold']}/{p['reject']}"
+                                       for lang, p in sorted(site.thresholds_by_lang.items())) + ")"
             click.echo(f"{site.id:>4}  {site.url:<40}  {th}  callback: {site.callback_url or '-'}")
         if not rows:
             click.echo("no sites yet: saring keys create --site URL")
@@ -82,28 +85,39 @@ def sites_set_callback(cli: CliContext, site_url: str, callback_url: str | None,
 @click.option("--site", "site_url", required=True)
 @click.option("--hold", type=float, default=None, help="hold at spam_score ≥ this")
 @click.option("--reject", type=float, default=None, help="reject at spam_score ≥ this")
+@click.option("--lang", default=None, help="only for comments in this language (ISO 639 code: id, en, ...)")
 @click.option("--model-default", is_flag=True, help="use the model's validated thresholds again")
 @pass_cli
 def sites_thresholds(cli: CliContext, site_url: str, hold: float | None, reject: float | None,
-                     model_default: bool) -> None:
-    """Set the site's own hold / reject thresholds (0 ≤ hold ≤ reject ≤ 1)."""
+                     lang: str | None, model_default: bool) -> None:
+    """Set the site's own hold / reject thresholds (0 ≤ hold ≤ reject ≤ 1), for every language or
+    one (--lang); prints the thresholds in force per language afterwards. Without --hold, --reject
+    or --model-default it only prints them."""
     from service.accounts import sites as sites_mod
+    from service.serving import versions as model_versions
     from service.store.db import session_scope
 
     try:
         with session_scope(cli.database) as s:
             site = _find_site(s, site_url)
             if model_default:
-                sites_mod.clear_thresholds(s, site)
-            else:
-                sites_mod.set_thresholds(s, site, hold, reject)
-            click.echo(f"{site.url}: hold {_threshold_text(site.hold_threshold, 'model default')}, "
-                       f"reject {_threshold_text(site.reject_threshold, 'model default')}")
+                sites_mod.clear_thresholds(s, site, lang)
+            elif hold is not None or reject is not None:
+                sites_mod.set_thresholds(s, site, hold, reject, lang)
+            s.flush()
+            version, meta = model_versions.current_metadata(cli.database)
+            click.echo(f"{site.url}: thresholds in force (model {version}):")
+            for row in sites_mod.thresholds_table(site, meta):
+                own = (f"site {row.site_hold:.3f} / {row.site_reject:.3f}" if row.site_hold is not None
+                       else "no site override")
+                click.echo(f"  {row.lang or 'other':<6} hold {row.hold:.3f}  reject {row.reject:.3f}  "
+                           f"[{row.source}]  model {row.model_hold:.3f} / {row.model_reject:.3f}, {own}")
     except sites_mod.IncompleteThresholds:
         raise click.UsageError("give both --hold and --reject the first time") from None
     except SaringError as exc:
-        if exc.field == "thresholds":
-            raise click.BadParameter(exc.message, param_hint="--hold/--reject") from None
+        if exc.field in ("thresholds", "lang"):
+            raise click.BadParameter(exc.message, param_hint="--lang" if exc.field == "lang" else "--hold/--reject") \
+                from None
         raise fail(exc) from None
 
 

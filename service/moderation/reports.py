@@ -30,7 +30,8 @@ from service.errors import Conflict
 from service.moderation.actions import move_if_unchanged
 from service.moderation.labels import LABELS, record_label
 from service.store.dialect import insert_or_ignore
-from service.checking.check import CommentData, site_thresholds
+from service.checking.check import CommentData, site_operating_point
+from service.checking.policy import Thresholds
 from service.store.tables import ApiKey, Comment, CommentEvent, Site, utcnow
 from service.vocab import Action, Label
 
@@ -87,7 +88,8 @@ def _store_reported(session: Session, classifier: SpamClassifier, site: Site, ap
     """Store a comment we first hear of in a report, unless a concurrent report just stored it.
     Its ``decision`` is what the model would have decided (for evaluation); its ``status`` is the
     reported label. Returns ``(comment, stored_now)``."""
-    thresholds = site_thresholds(site, classifier, data)
+    point = site_operating_point(site, classifier, data)
+    thresholds = Thresholds(hold=point.hold, reject=point.reject)
     scored = classifier.score_one(data.classifier_record(), hold=thresholds.hold)
     score = scored.spam_score
     decision = thresholds.decision(score)
@@ -95,6 +97,8 @@ def _store_reported(session: Session, classifier: SpamClassifier, site: Site, ap
     stored = insert_or_ignore(session, Comment.__table__, dict(
         id=comment_id, site_id=site.id, api_key_id=api_key.id if api_key else None, source="report",
         spam_score=score, decision=decision, status=label, model_version=classifier.version,
+        detected_lang=point.lang, hold_threshold=point.hold, reject_threshold=point.reject,
+        threshold_source=point.source, rule="score", decision_score=score,
         reasons=[f"Not checked before: stored from a submit-{label} report"] + list(scored.reasons),
         **data.stored_values(),
     ), ["id"])

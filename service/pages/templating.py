@@ -13,6 +13,7 @@ from flask import Flask
 from markupsafe import Markup, escape
 
 from service.infra.url_domains import linkable, registered_domain
+from service.checking.why import explain
 from service.pages.moderation.forms import CsrfForm
 
 
@@ -63,4 +64,5 @@ def install(app: Flask) -> None:
     app.add_template_filter(linkable, "linkable")
     app.add_template_filter(utc, "utc")
     app.add_template_filter(visible_controls, "controls")
+    app.add_template_filter(explain, "why")
     app.jinja_env.globals.setdefault("logout_form", logout_form)

@@ -80,6 +80,22 @@ def current(db: Database) -> ModelVersion | None:
         return s.scalars(select(ModelVersion).where(ModelVersion.is_current.is_(True))).first()
 
 
+def current_metadata(db: Database) -> tuple[str, dict[str, Any]]:
+    """``(version, metadata)`` of the model in service, without loading it: the database's current
+    version, else the shipped default's ``models/default/model.json``."""
+    with session_scope(db) as s:
+        row = s.execute(select(ModelVersion.version, ModelVersion.meta)
+                        .where(ModelVersion.is_current.is_(True))).first()
+    if row is not None:
+        return row.version, dict(row.meta or {})
+    import json
+
+    from models.artifact import DEFAULT_DIR
+
+    info = json.loads((DEFAULT_DIR / "model.json").read_text(encoding="utf-8"))
+    return str(info.get("version", "")), info
+
+
 def get(db: Database, version: str) -> ModelVersion | None:
     """The row of ``version`` (artifact included), or ``None``."""
     with session_scope(db) as s:

@@ -88,6 +88,8 @@ class Site(Base):
     name: Mapped[str] = mapped_column(String(255), default="")
     hold_threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
     reject_threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
+    #: Overrides per language, ``{"id": {"hold": h, "reject": r}}`` (``models.thresholds.operating_point``).
+    thresholds_by_lang: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     callback_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
     callback_secret: Mapped[str | None] = mapped_column(String(128), nullable=True)
     #: Shadow mode: every decision is computed and stored, every answer is accept (``service.learning``).
@@ -156,6 +158,18 @@ class Comment(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     model_version: Mapped[str] = mapped_column(String(64))
     reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # Why the decision (``service.checking.why``); None on comments decided before migration 0007.
+    #: The language the thresholds were chosen for (``models.lang.comment_lang``; "" = none).
+    detected_lang: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    #: The thresholds applied and where they came from (``models.thresholds.SOURCES``).
+    hold_threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
+    reject_threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
+    threshold_source: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    #: The policy rule that decided (``service.checking.policy``: score, list, honeypot, ...).
+    rule: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    #: The score the thresholds were compared with: ``spam_score`` moved by the site's reputation
+    #: signals (equal to it when nothing moved it). ``spam_score`` itself is never changed.
+    decision_score: Mapped[float | None] = mapped_column(Float, nullable=True)
     #: The commenter's identity on this site (``service.learning.entities.commenter_key``), or None.
     commenter: Mapped[str | None] = mapped_column(String(255), nullable=True)
     #: SHA-1 of the normalised content (``service.learning.entities.content_hash``).
@@ -183,6 +197,21 @@ class Comment(Base):
     def answered(self) -> str:
         """The decision the site was answered: ``accept`` in shadow mode, else ``decision``."""
         return "accept" if self.shadow else self.decision
+
+
+class SiteEvent(Base):
+    """The audit log of a site's settings: thresholds, callback, keys, moderators, lists, learning
+    (never updated)."""
+
+    __tablename__ = "site_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(255), default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
 
 
 class CommentEvent(Base):

@@ -62,7 +62,11 @@ def test_answer_shape_and_stored_before_answer(app, client, auth):
     r = post(client, auth, {"content": "Nice article about the city park", "author": "Budi",
                             "author_email": "budi@example.id", "user_ip": "2001:db8::1"})
     body = r.json
-    assert set(body) == {"id", "decision", "shadow", "would_be", "spam_score", "model_version", "reasons"}
+    assert set(body) == {"id", "decision", "shadow", "would_be", "spam_score", "model_version", "reasons", "why"}
+    why = body["why"]
+    assert why["recorded"] is True and why["rule"] == "score" and why["spam_score"] == body["spam_score"]
+    assert why["language"] == "en" and why["thresholds"]["source"] in ("model_lang", "model")
+    assert 0 <= why["thresholds"]["hold"] <= why["thresholds"]["reject"] <= 1
     assert body["shadow"] is False and body["would_be"] == body["decision"]
     assert 0.0 <= body["spam_score"] <= 1.0
     assert len(body["id"]) == 32

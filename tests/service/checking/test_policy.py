@@ -28,7 +28,7 @@ def test_administrator_role_wins_over_spam_trigger_and_score():
                                  Signals(author_email="Akismet-Guaranteed-Spam@example.com")])
 def test_spam_triggers_hold_without_reject(sig):
     v = decide(0.01, [], TH, sig)
-    assert v.decision == "hold" and v.spam_score == 1.0 and v.rule == "test_trigger"
+    assert v.decision == "hold" and v.spam_score == 0.01 and v.rule == "test_trigger"  # the model's score kept
 
 
 def test_filled_honeypot_rejects():
@@ -44,5 +44,6 @@ def test_near_duplicate_of_moderator_spam(similarity, expected):
 
 def test_direction_overrides_hold_at_least_but_never_reject_alone():
     v = decide(0.01, [], TH, Signals(bidi_overrides=2))
-    assert v.decision == "hold" and v.spam_score == TH.hold and "direction override" in v.reasons[0]
+    assert v.decision == "hold" and v.rule == "bidi" and "direction override" in v.reasons[0]
+    assert v.spam_score == 0.01 and v.decision_score == 0.01  # a floor never rewrites the score
     assert decide(0.95, [], TH, Signals(bidi_overrides=1)).decision == "reject"  # the score still decides above

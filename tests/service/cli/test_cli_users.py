@@ -88,8 +88,13 @@ def test_comment_history_webhooks_and_worker(cli, clean_db, make_comment, make_u
     assert r.exit_code == 0
     lines = r.output.strip().splitlines()
     assert "status accepted" in lines[0] and "label ham" in lines[0]
-    assert [ln.split()[3] for ln in lines[1:]] == ["decide", "spam", "undo", "approve"]
-    assert "(undone)" in lines[2]
+    log = lines.index("  audit log:")
+    why = lines[1:log]
+    assert why and all(ln.startswith("  why: ") for ln in why)
+    assert any("by rule score" in ln for ln in why) and any(ln.startswith("  why: thresholds hold") for ln in why)
+    events = lines[log + 1:]
+    assert [ln.split()[3] for ln in events] == ["decide", "spam", "undo", "approve"]
+    assert "(undone)" in events[1]
     assert cli.invoke(main, ["comments", "history", "0" * 32]).exit_code != 0
     r = cli.invoke(main, ["webhooks", "list"])
     assert r.output.count("pending") == 3  # recorded, no job enqueued (jobs=None)

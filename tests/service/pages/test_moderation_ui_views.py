@@ -260,14 +260,30 @@ def test_sign_out_ends_the_session_server_side(mod_app, browser):
         assert users.get_user(s, "mod@news.example").session_version == 1
 
 
-def test_score_colour_follows_the_decision_not_fixed_cut_offs(browser, world, make_comment):
-    """An Indonesian comment held at 0.39 (its language's hold is about 0.25) is shown as held (mid),
-    one accepted at 0.6 (an English hold is about 0.95) as accepted (low)."""
-    held = make_comment(world["news_site"], "held", content="Info slot hari ini", spam_score=0.39)
-    accepted = make_comment(world["news_site"], "accepted", content="Great post, see my blog", spam_score=0.6)
-    for cid, level in ((held, "mid"), (accepted, "low")):
+def test_score_bar_is_drawn_against_the_comments_own_thresholds(browser, world, make_comment):
+    """An Indonesian comment held at 0.39 (its hold 0.25) is shown as held (mid) with its marks at 0.25 and
+    0.89; an English one accepted at 0.6 (its hold 0.95) as accepted (low) with marks at 0.95 / 0.99; the
+    card says the language, the rule and where the thresholds came from."""
+    held = make_comment(world["news_site"], "held", content="Info slot hari ini", spam_score=0.39,
+                        hold_threshold=0.25, reject_threshold=0.89)
+    accepted = make_comment(world["news_site"], "accepted", content="Great post, see my blog", spam_score=0.6,
+                            detected_lang="en", hold_threshold=0.95, reject_threshold=0.99)
+    for cid, level, hold, reject, lang in ((held, "mid", "24.2", "88.2", "Indonesian (id)"),
+                                           (accepted, "low", "94.2", "98.2", "English (en)")):
         page = browser.get(f"/moderation/comments/{cid}").get_data(as_text=True)
         assert f'class="fill {level}"' in page, cid
+        assert f'data-mark="hold" x="{hold}"' in page and f'data-mark="reject" x="{reject}"' in page, cid
+        assert lang in page and "the model&#39;s thresholds for " + lang in page, cid
+        assert 'data-rule="score"' in page
+
+
+def test_a_rule_decision_says_its_rule_and_keeps_the_model_score(browser, world, make_comment):
+    """A comment held by the honeypot at spam_score 0.05 shows 0.05, the rule, and a low (green) bar."""
+    cid = make_comment(world["news_site"], "held", content="Nice post", spam_score=0.05, rule="honeypot",
+                       detected_lang="en", hold_threshold=0.95, reject_threshold=0.99)
+    page = browser.get(f"/moderation/comments/{cid}").get_data(as_text=True)
+    assert 'data-rule="honeypot"' in page and "by rule <b class=\"rule\">honeypot</b>" in page
+    assert 'class="num low">0.05<' in page
 
 
 def test_format_characters_are_shown_visibly(browser, world, make_comment):
