@@ -33,6 +33,10 @@ _GAMBLING_RE = re.compile(
     r"wisdomtoto|menang)",
 )
 _MARKERS = {"urlx", "urlshort", "phonex", "emailx"}
+_QUOTED_RE = re.compile(r'"([^"]+)"')
+#: Reasons naming one plain word; they are joined into one reason of up to this many words.
+_WORDING = ("Spam-typical wording ", "Ordinary wording ")
+MAX_GROUPED_WORDS = 5
 
 # Units that act as a per-data-set intercept rather than a reason a person can use:
 # the constant "no comment_type" token and the length of the message.
@@ -53,7 +57,7 @@ _SIGNAL_SENTENCES: dict[str, str] = {
     "n_links": "Contains links",
     "has_shortener": "Link through a URL shortener",
     "lookalike_share": "Look-alike Unicode letters",
-    "non_ascii_share": "Many emoji or special symbols",
+    "non_ascii_share": "Many characters outside plain Latin letters (emoji, symbols, other scripts)",
     "spaced_runs": "Spaced-out letters",
     "digit_ratio": "Many digits",
     "upper_ratio": "Mostly capital letters",
@@ -180,6 +184,9 @@ class Explainer:
         ranked = sorted(units.items(), key=lambda kv: kv[1], reverse=spam)
         out: list[str] = []
         used_words: set[str] = set()
+        quotes: set[str] = set()
+        words: list[str] = []
+        group_at: int | None = None
         if spam:
             top = ranked[0][1] if ranked else 0.0
             floor = max(0.05, 0.08 * top)
@@ -188,15 +195,29 @@ class Explainer:
             floor = max(0.05, 0.08 * top)
         for (kind, term), c in ranked:
             strength = c if spam else -c
-            if strength < floor:
+            if strength < floor or len(out) >= MAX_REASONS:
                 break
             sentence = self._sentence(kind, term, content, spam, used_words)
+            quoted = _QUOTED_RE.search(sentence) if sentence else None
+            if quoted and quoted.group(1).lower() in quotes:  # the same words named by a stronger reason
+                continue
+            if quoted and sentence.startswith(_WORDING):  # plain words share one reason
+                quotes.add(quoted.group(1).lower())
+                if group_at is None:
+                    group_at = len(out)
+                    out.append(sentence)
+                if len(words) < MAX_GROUPED_WORDS:
+                    words.append(quoted.group(1))
+                continue
             if sentence and sentence not in out:
                 out.append(sentence)
+                if quoted:
+                    quotes.add(quoted.group(1).lower())
                 if kind == "phrase":
                     used_words.update(term.split())
-            if len(out) >= MAX_REASONS:
-                break
+        if group_at is not None and len(words) > 1:
+            label = "Spam-typical words" if spam else "Ordinary words"
+            out[group_at] = f"{label} " + ", ".join(f'"{w}"' for w in words)
         if not out:
             out = ["No clear spam or ham signal"] if spam else [NO_SIGNALS]
         return out

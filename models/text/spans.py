@@ -12,6 +12,7 @@ pieces, trimmed of surrounding punctuation.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 
 from models.text.normalize import normalize_text
@@ -47,6 +48,19 @@ def _trimmed(content: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+@functools.lru_cache(maxsize=16)
+def _index(content: str) -> tuple[list[tuple[int, int]], list[str], list[int], str, frozenset[int]]:
+    """The pieces of ``content`` (offsets), their keys, where each key starts in the joined keys,
+    the joined keys and every piece boundary in it (memoised: one comment's reasons share it)."""
+    pieces = [(m.start(), m.end()) for _, m in zip(range(MAX_PIECES), _PIECE_RE.finditer(content))]
+    keys = [_key(content[a:b]) for a, b in pieces]
+    starts, pos = [], 0
+    for k in keys:
+        starts.append(pos)
+        pos += len(k)
+    return pieces, keys, starts, "".join(keys), frozenset(starts) | {s + len(k) for s, k in zip(starts, keys)}
+
+
 def find_span(content: str, term: str) -> tuple[int, int] | None:
     """``(start, end)`` character offsets into ``content`` of the text ``term`` (a word or phrase
     of ``normalize_text(content)``) was read from, or ``None`` when it cannot be found (a term made
@@ -54,30 +68,21 @@ def find_span(content: str, term: str) -> tuple[int, int] | None:
     found = _literal(content, term)
     if found is not None:
         return found
-    target = _key(term)
+    target = _KEEP_RE.sub("", _MARKER_RE.sub(" ", term.lower()))  # the term is normalised already
     if not target:
         return None
-    pieces = [(m.start(), m.end()) for _, m in zip(range(MAX_PIECES), _PIECE_RE.finditer(content))]
-    keys = [_key(content[a:b]) for a, b in pieces]
-    starts, pos = [], 0
-    for k in keys:
-        starts.append(pos)
-        pos += len(k)
-    joined = "".join(keys)
-    ends = {s + len(k) for s, k in zip(starts, keys)}
-    boundaries = set(starts) | ends
-    best = None
+    pieces, keys, starts, joined, boundaries = _index(content)
     at = joined.find(target)
     while at >= 0:
-        aligned = at in boundaries and at + len(target) in boundaries
-        if best is None or (aligned and not best[0]):
-            best = (aligned, at)
-            if aligned:
-                break
+        if at in boundaries and at + len(target) in boundaries:
+            break
+        piece = bisect.bisect_right(starts, at) - 1  # inside one piece: only a word of its own reading
+        if (piece == bisect.bisect_right(starts, at + len(target) - 1) - 1
+                and term.lower() in normalize_text(content[pieces[piece][0]:pieces[piece][1]]).split()):
+            break
         at = joined.find(target, at + 1)
-    if best is None:
+    if at < 0:
         return None
-    at = best[1]
     first = bisect.bisect_right(starts, at) - 1
     last = bisect.bisect_right(starts, at + len(target) - 1) - 1
     while first < last and not keys[first]:
