@@ -148,6 +148,29 @@ def test_script_and_img_onerror_are_shown_not_run(live_server, page, clean_db, n
     shot(page, "inert-html")
 
 
+def test_each_card_shows_why_with_its_own_threshold_marks(live_server, page, news_world, make_comment):
+    """Issue 12: the bar's hold / reject marks sit at this comment's own thresholds (drawn where the
+    browser lays them out), the card names the language and the rule, and the model's score is shown."""
+    held = make_comment(news_world["news"], content="Info slot hari ini", spam_score=0.39,
+                        hold_threshold=0.25, reject_threshold=0.89)
+    ruled = make_comment(news_world["news"], content="Nice post, thanks", spam_score=0.02, rule="honeypot",
+                         detected_lang="en", hold_threshold=0.95, reject_threshold=0.99)
+    login(page, live_server, "mod@news.example")
+    for cid, hold, reject in ((held, 0.25, 0.89), (ruled, 0.95, 0.99)):
+        bar = page.locator(f"#c-{cid} svg.bar")
+        box = bar.bounding_box()
+        for name, at in (("hold", hold), ("reject", reject)):
+            mark = bar.locator(f"rect.mark.{name}").bounding_box()
+            assert abs((mark["x"] + mark["width"] / 2 - box["x"]) / box["width"] - at) < 0.02, (cid, name)
+    assert "Held by the score: 0.39 ≥ hold 0.25" in page.locator(f"#c-{held} .why").inner_text()
+    assert page.locator(f"#c-{held} .lang").inner_text() == "Indonesian (id)"
+    why = page.locator(f"#c-{ruled} .why").inner_text()
+    assert "by rule honeypot" in why and "only bots fill in" in why
+    assert page.locator(f"#c-{ruled} .num").inner_text() == "0.02"
+    assert page.locator(f"#c-{ruled} .lang").inner_text() == "English (en)"
+    shot(page, "why")
+
+
 def test_moderator_is_kept_out_of_another_site(live_server, page, news_world):
     login(page, live_server, "mod@news.example")
     assert "only other.example moderators" not in page.content()
