@@ -137,12 +137,19 @@ def test_sites_thresholds_rules(cli):
     assert r.exit_code == 2 and "give both --hold and --reject the first time" in r.output, r.output
     assert thresholds("--hold", "0.4", "--reject", "0.9").exit_code == 0
     r = thresholds("--hold", "0.5")
-    assert r.exit_code == 0 and "hold 0.5, reject 0.9" in r.output, r.output
+    assert r.exit_code == 0 and "other  hold 0.500  reject 0.900  [site]" in r.output, r.output
     r = thresholds("--reject", "0.3")
     assert r.exit_code == 2 and "Invalid value for --hold/--reject" in r.output and "hold <= reject" in r.output, r.output
     assert "hold 0.5, reject 0.9" in cli.invoke(main, ["sites", "list"]).output  # unchanged
+    r = thresholds("--lang", "id", "--hold", "0.2", "--reject", "0.8")
+    assert r.exit_code == 0 and "id     hold 0.200  reject 0.800  [site_lang]" in r.output, r.output
+    assert "id: 0.2/0.8" in cli.invoke(main, ["sites", "list"]).output
+    r = thresholds("--lang", "xx", "--hold", "0.2", "--reject", "0.8")
+    assert r.exit_code == 2 and "Invalid value for --lang" in r.output and "unknown language 'xx'" in r.output, r.output
+    r = thresholds("--model-default", "--lang", "id")
+    assert r.exit_code == 0 and "[site_lang]" not in r.output and "[site]" in r.output, r.output
     r = thresholds("--model-default")
-    assert r.exit_code == 0 and "hold model default, reject model default" in r.output, r.output
+    assert r.exit_code == 0 and "[site" not in r.output and "[model_lang]" in r.output and "[model]" in r.output, r.output
     r = cli.invoke(main, ["sites", "thresholds", "--site", "http://[::1", "--hold", "0.1", "--reject", "0.2"])
     assert r.exit_code == 1 and "site must be an absolute http(s) URL" in r.output, (r.output, r.exception)
     r = cli.invoke(main, ["sites", "thresholds", "--site", "https://unknown.example", "--model-default"])
