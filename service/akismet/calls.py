@@ -13,6 +13,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from sqlalchemy.orm import Session
 
 from service.accounts import sites
+from service.accounts.key_sites import SiteChoice, site_for_blog
 from service.akismet.fields import comment_data, is_true
 from service.akismet.form import AkismetForm
 from service.akismet.keys import find_key
@@ -108,26 +109,41 @@ def verify_key(rt: Runtime, session: Session, req: AkismetRequest) -> None:
     require_blog(req.form.get("blog") or req.query.get("blog"))
 
 
+def _site_of(session: Session, key: ApiKey, blog: str, data: CommentData) -> SiteChoice:
+    """The site the comment is stored and counted under (``service.accounts.key_sites``: the key's
+    own site, a site it covers, or a new site it then covers; never another key's site). When that
+    is not the site ``blog`` names, the reason is kept in the comment's ``extra["site_note"]``."""
+    choice = site_for_blog(session, key, blog)
+    assert choice is not None  # create=True always chooses a site
+    if choice.note:
+        data.extra = {**data.extra, "site_note": choice.note}
+    return choice
+
+
 def comment_check(rt: Runtime, session: Session, req: AkismetRequest) -> Comment:
-    """comment-check: classify, decide, store (committed) and count. Returns the stored comment;
-    its ``id`` is the ``X-akismet-guid`` and its ``decision`` the answer."""
+    """comment-check: classify, decide, store (committed) and count, under the site chosen for the
+    key and ``blog`` (``_site_of``). Returns the stored comment; its ``id`` is the
+    ``X-akismet-guid`` and its ``decision`` the answer."""
     require_post(req, "comment-check")
     key = authenticate(session, req, rt.settings.akismet_api_host)
-    _blog, data = _comment(rt, req)
-    return check_comment(session, rt.holder.classifier, rt.signals, key.site, key, data, source="akismet",
+    blog, data = _comment(rt, req)
+    choice = _site_of(session, key, blog, data)
+    return check_comment(session, rt.holder.classifier, rt.signals, choice.site, key, data, source="akismet",
                          usage=rt.usage)
 
 
 def submit(rt: Runtime, session: Session, req: AkismetRequest, label: str) -> FeedbackResult:
     """submit-spam (``label="spam"``) / submit-ham (``"ham"``): record the report (see
-    ``service.moderation.reports``) and count it."""
+    ``service.moderation.reports``) on the site chosen for the key and ``blog`` (``_site_of``) and
+    count it under that site."""
     require_post(req, f"submit-{label}")
     key = authenticate(session, req, rt.settings.akismet_api_host)
     blog, data = _comment(rt, req)
+    site = _site_of(session, key, blog, data).site
     guid = req.form.get("guid") or req.form.get("akismet_guid")
-    result = record_feedback(session, rt.holder.classifier, key.site, key, data, label, guid=guid,
+    result = record_feedback(session, rt.holder.classifier, site, key, data, label, guid=guid,
                              reporter=req.form.get("reporter"), source="akismet")
-    rt.usage.add(key.id, blog, {
+    rt.usage.add(key.id, site.url, {
         "api_calls": 1, "missed_spam": int(result.missed_spam), "false_positives": int(result.false_positive)})
     return result
 
