@@ -13,12 +13,13 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from sqlalchemy.orm import Session
 
 from service.accounts import sites
-from service.accounts.key_sites import SiteChoice, site_for_blog
+from service.accounts.key_sites import SiteChoice, site_for_blog, site_key_ids
 from service.akismet.fields import comment_data, is_true
 from service.akismet.form import AkismetForm
 from service.akismet.keys import find_key
 from service.errors import Unauthorized, ValidationFailed
 from service.moderation.reports import FeedbackResult, record_feedback
+from service.checking import stats
 from service.checking.check import CommentData, check_comment
 from service.runtime import Runtime
 from service.store.tables import ApiKey, Comment
@@ -235,12 +236,37 @@ def key_stats(rt: Runtime, session: Session, req: AkismetRequest) -> dict[str, A
 
 
 def site_stats(rt: Runtime, session: Session, req: AkismetRequest) -> dict[str, Any]:
-    """get-stats (WordPress admin graphs): ``{}`` after checking the key and blog (we keep no
-    per-interval history in Akismet's shape; the plugin shows an empty graph)."""
+    """get-stats (the WordPress plugin's settings page: "Past six months" / "All time" spam
+    blocked, accuracy, missed spam and false positives; ``wp akismet stats``).
+
+    Request: POST ``key``, ``blog``, ``from`` = ``6-months`` | ``60-days`` | ``all`` (default
+    ``all``), as the plugin sends them (``Akismet_Admin::get_stats`` in class.akismet-admin.php asks
+    for ``6-months`` and ``all``; class.akismet-rest-api.php and class.akismet-cli.php also
+    ``60-days``).
+
+    Answer: the figures of the site the key's comments naming ``blog`` are stored under
+    (``service.accounts.key_sites``; a ``blog`` that is no site yet gives zeros, and creates
+    nothing), in the shape the plugin reads (``service.checking.stats.SiteStats.as_akismet``)::
+
+        {"spam": 3, "ham": 2, "missed_spam": 1, "false_positives": 1, "accuracy": 60.0,
+         "time_saved": 10, "breakdown": {"2026-12": {"date": "2026-12", "spam": 3, "ham": 2,
+         "missed_spam": 1, "false_positives": 1}}, "interval": "all", "site": "https://blog.example"}
+
+    Raises ``Unauthorized`` (bad key), ``ValidationFailed`` (bad ``blog``, or ``from`` not one of
+    the three values): the answer is then ``invalid`` + ``X-akismet-debug-help``.
+    """
     require_post(req, "get-stats")
-    authenticate(session, req, rt.settings.akismet_api_host, verify=True)
-    require_blog(req.form.get("blog"))
-    return {}
+    key_row = authenticate(session, req, rt.settings.akismet_api_host, verify=True)
+    blog = require_blog(req.form.get("blog"))
+    interval = req.param("from").strip() or stats.DEFAULT_INTERVAL
+    if interval not in stats.INTERVALS:
+        raise ValidationFailed(f"from must be one of {', '.join(stats.INTERVALS)}, not {interval[:40]!r}",
+                               field="from")
+    choice = site_for_blog(session, key_row, blog, create=False)
+    if choice is None:
+        return stats.site_stats(session, None, [], interval).as_akismet()
+    key_ids = site_key_ids(session, choice.site.id)
+    return stats.site_stats(session, choice.site.url, key_ids, interval).as_akismet()
 
 
 def subscription(rt: Runtime, session: Session, req: AkismetRequest) -> dict[str, Any]:

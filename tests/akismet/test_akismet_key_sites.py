@@ -104,6 +104,11 @@ def test_every_counter_agrees_with_key_sites(client, k1, other_key, clean_db):
     assert client.get(f"/1.2/usage-limit?api_key={k1}").json["usage"] == calls
     key_stats = client.post("/1.2/get-key-stats", data={"key": k1}).json
     assert (key_stats["api_calls"], key_stats["spam"], key_stats["ham"]) == (3, 1, 2)
+    for blog in (BLOG, SHOP):
+        figures = client.post("/1.1/get-stats", data={"key": k1, "blog": blog, "from": "6-months"}).json
+        assert (figures["spam"], figures["ham"]) == (rows[blog]["spam"], rows[blog]["ham"])
+    # the other site's blog shows the figures of the site its comments went to: the key's own
+    assert client.post("/1.1/get-stats", data={"key": k1, "blog": OTHER_BLOG}).json["site"] == BLOG
 
 
 def test_the_json_api_reads_comments_of_the_sites_a_key_covers(client, k1, other_key, clean_db):
@@ -111,3 +116,12 @@ def test_the_json_api_reads_comments_of_the_sites_a_key_covers(client, k1, other
     assert client.get(f"/api/v1/comments/{guid}", headers={"Authorization": f"Bearer {k1}"}).status_code == 200
     r = client.get(f"/api/v1/comments/{guid}", headers={"Authorization": f"Bearer {other_key}"})
     assert r.status_code == 404
+
+
+def test_verify_key_and_get_stats_create_no_site(client, k1, clean_db):
+    assert client.post("/1.1/verify-key", data={"key": k1, "blog": SHOP}).text == "valid"
+    figures = client.post("/1.1/get-stats", data={"key": k1, "blog": SHOP, "from": "all"}).json
+    assert (figures["spam"], figures["site"]) == (0, None)
+    with session_scope(clean_db) as s:
+        assert s.scalars(select(Site.url)).all() == [BLOG]
+        assert sites.find_site(s, SHOP) is None
