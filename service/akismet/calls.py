@@ -13,11 +13,13 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from sqlalchemy.orm import Session
 
 from service.accounts import sites
+from service.accounts.key_sites import SiteChoice, site_for_blog, site_key_ids
 from service.akismet.fields import comment_data, is_true
 from service.akismet.form import AkismetForm
 from service.akismet.keys import find_key
 from service.errors import Unauthorized, ValidationFailed
 from service.moderation.reports import FeedbackResult, record_feedback
+from service.checking import stats
 from service.checking.check import CommentData, check_comment
 from service.runtime import Runtime
 from service.store.tables import ApiKey, Comment
@@ -108,26 +110,41 @@ def verify_key(rt: Runtime, session: Session, req: AkismetRequest) -> None:
     require_blog(req.form.get("blog") or req.query.get("blog"))
 
 
+def _site_of(session: Session, key: ApiKey, blog: str, data: CommentData) -> SiteChoice:
+    """The site the comment is stored and counted under (``service.accounts.key_sites``: the key's
+    own site, a site it covers, or a new site it then covers; never another key's site). When that
+    is not the site ``blog`` names, the reason is kept in the comment's ``extra["site_note"]``."""
+    choice = site_for_blog(session, key, blog)
+    assert choice is not None  # create=True always chooses a site
+    if choice.note:
+        data.extra = {**data.extra, "site_note": choice.note}
+    return choice
+
+
 def comment_check(rt: Runtime, session: Session, req: AkismetRequest) -> Comment:
-    """comment-check: classify, decide, store (committed) and count. Returns the stored comment;
-    its ``id`` is the ``X-akismet-guid`` and its ``decision`` the answer."""
+    """comment-check: classify, decide, store (committed) and count, under the site chosen for the
+    key and ``blog`` (``_site_of``). Returns the stored comment; its ``id`` is the
+    ``X-akismet-guid`` and its ``decision`` the answer."""
     require_post(req, "comment-check")
     key = authenticate(session, req, rt.settings.akismet_api_host)
-    _blog, data = _comment(rt, req)
-    return check_comment(session, rt.holder.classifier, rt.signals, key.site, key, data, source="akismet",
+    blog, data = _comment(rt, req)
+    choice = _site_of(session, key, blog, data)
+    return check_comment(session, rt.holder.classifier, rt.signals, choice.site, key, data, source="akismet",
                          usage=rt.usage)
 
 
 def submit(rt: Runtime, session: Session, req: AkismetRequest, label: str) -> FeedbackResult:
     """submit-spam (``label="spam"``) / submit-ham (``"ham"``): record the report (see
-    ``service.moderation.reports``) and count it."""
+    ``service.moderation.reports``) on the site chosen for the key and ``blog`` (``_site_of``) and
+    count it under that site."""
     require_post(req, f"submit-{label}")
     key = authenticate(session, req, rt.settings.akismet_api_host)
     blog, data = _comment(rt, req)
+    site = _site_of(session, key, blog, data).site
     guid = req.form.get("guid") or req.form.get("akismet_guid")
-    result = record_feedback(session, rt.holder.classifier, key.site, key, data, label, guid=guid,
+    result = record_feedback(session, rt.holder.classifier, site, key, data, label, guid=guid,
                              reporter=req.form.get("reporter"), source="akismet")
-    rt.usage.add(key.id, blog, {
+    rt.usage.add(key.id, site.url, {
         "api_calls": 1, "missed_spam": int(result.missed_spam), "false_positives": int(result.false_positive)})
     return result
 
@@ -219,12 +236,37 @@ def key_stats(rt: Runtime, session: Session, req: AkismetRequest) -> dict[str, A
 
 
 def site_stats(rt: Runtime, session: Session, req: AkismetRequest) -> dict[str, Any]:
-    """get-stats (WordPress admin graphs): ``{}`` after checking the key and blog (we keep no
-    per-interval history in Akismet's shape; the plugin shows an empty graph)."""
+    """get-stats (the WordPress plugin's settings page: "Past six months" / "All time" spam
+    blocked, accuracy, missed spam and false positives; ``wp akismet stats``).
+
+    Request: POST ``key``, ``blog``, ``from`` = ``6-months`` | ``60-days`` | ``all`` (default
+    ``all``), as the plugin sends them (``Akismet_Admin::get_stats`` in class.akismet-admin.php asks
+    for ``6-months`` and ``all``; class.akismet-rest-api.php and class.akismet-cli.php also
+    ``60-days``).
+
+    Answer: the figures of the site the key's comments naming ``blog`` are stored under
+    (``service.accounts.key_sites``; a ``blog`` that is no site yet gives zeros, and creates
+    nothing), in the shape the plugin reads (``service.checking.stats.SiteStats.as_akismet``)::
+
+        {"spam": 3, "ham": 2, "missed_spam": 1, "false_positives": 1, "accuracy": 60.0,
+         "time_saved": 10, "breakdown": {"2026-12": {"date": "2026-12", "spam": 3, "ham": 2,
+         "missed_spam": 1, "false_positives": 1}}, "interval": "all", "site": "https://blog.example"}
+
+    Raises ``Unauthorized`` (bad key), ``ValidationFailed`` (bad ``blog``, or ``from`` not one of
+    the three values): the answer is then ``invalid`` + ``X-akismet-debug-help``.
+    """
     require_post(req, "get-stats")
-    authenticate(session, req, rt.settings.akismet_api_host, verify=True)
-    require_blog(req.form.get("blog"))
-    return {}
+    key_row = authenticate(session, req, rt.settings.akismet_api_host, verify=True)
+    blog = require_blog(req.form.get("blog"))
+    interval = req.param("from").strip() or stats.DEFAULT_INTERVAL
+    if interval not in stats.INTERVALS:
+        raise ValidationFailed(f"from must be one of {', '.join(stats.INTERVALS)}, not {interval[:40]!r}",
+                               field="from")
+    choice = site_for_blog(session, key_row, blog, create=False)
+    if choice is None:
+        return stats.site_stats(session, None, [], interval).as_akismet()
+    key_ids = site_key_ids(session, choice.site.id)
+    return stats.site_stats(session, choice.site.url, key_ids, interval).as_akismet()
 
 
 def subscription(rt: Runtime, session: Session, req: AkismetRequest) -> dict[str, Any]:

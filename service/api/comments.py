@@ -10,6 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy.orm import joinedload, selectinload
 
+from service.accounts import key_sites
 from service.checking import check as moderation
 from service.web.context import bearer_key, db_session, require_json_object, runtime
 from service.errors import NotFound, PayloadTooLarge
@@ -54,7 +55,7 @@ class Comments(MethodView):
 @blp.route("/<comment_id:comment_id>")
 class CommentById(MethodView):
     @blp.response(200, CommentOut)
-    @blp.alt_response(404, description="No such comment for this key's site")
+    @blp.alt_response(404, description="No such comment for this key's sites (its own and those it covers)")
     @blp.doc(security=[{"bearer": []}])
     def get(self, comment_id: str) -> Comment:
         """A stored comment with its decision, current status and history."""
@@ -62,6 +63,6 @@ class CommentById(MethodView):
         comment = db_session().get(Comment, comment_id, options=[joinedload(Comment.site),
                                                                 selectinload(Comment.events),
                                                                 joinedload(Comment.label)])
-        if comment is None or comment.site_id != key.site_id:
-            raise NotFound(f"no comment {comment_id!r} for this site", field="id")
+        if comment is None or not key_sites.covers(db_session(), key, comment.site_id):
+            raise NotFound(f"no comment {comment_id!r} for this key's sites", field="id")
         return comment

@@ -111,7 +111,7 @@ def check_comment(session: Session, classifier: SpamClassifier, signals: SignalS
         site, api_key: the authenticated site and key.
         data: the comment.
         source: ``api`` (JSON API) or ``akismet``.
-        usage: when given (and ``api_key``), the call is counted for the key and ``data.blog`` in
+        usage: when given (and ``api_key``), the call is counted for the key and ``site.url`` in
             the same transaction as the comment.
 
     Raises SQLAlchemy errors when the database fails (nothing is stored then).
@@ -171,10 +171,10 @@ def check_comment(session: Session, classifier: SpamClassifier, signals: SignalS
                + (" — shadow mode: answered accept" if shadow else ""),
     ))
     if usage is not None and api_key is not None:
-        usage.add(api_key.id, data.blog, check_counts(comment.answered), session=session)
+        usage.add(api_key.id, site.url, check_counts(comment.answered), session=session)
     session.commit()
     if usage is not None and api_key is not None:
-        usage.add_live(api_key.id, data.blog, check_counts(comment.answered))
+        usage.add_live(api_key.id, site.url, check_counts(comment.answered))
     metrics.COMMENTS_CHECKED.labels(comment.answered, source).inc()
     if shadow:
         metrics.SHADOW_DECISIONS.labels(verdict.decision).inc()

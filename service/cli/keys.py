@@ -33,8 +33,9 @@ def keys_create(cli: CliContext, site_url: str, label: str) -> None:
 @keys.command("list")
 @pass_cli
 def keys_list(cli: CliContext) -> None:
-    """List keys (id, hint, site, created, revoked)."""
-    from service.accounts import sites
+    """List keys (id, hint, site, created, revoked) and the other sites each covers (a ``blog``
+    first named by the key becomes a site it covers; see docs/akismet.md)."""
+    from service.accounts import key_sites, sites
     from service.store.db import session_scope
 
     with session_scope(cli.database) as s:
@@ -43,6 +44,9 @@ def keys_list(cli: CliContext) -> None:
             state = f"revoked {k.revoked_at:%Y-%m-%d}" if k.revoked_at else "active"
             hint = k.key_hint + "*" * (sites.KEY_LENGTH - len(k.key_hint))
             click.echo(f"{k.id:>4}  {hint}  {k.site.url:<40}  {k.created_at:%Y-%m-%d}  {state}  {k.label}")
+            covered = key_sites.covered_sites(s, k)
+            if covered:
+                click.echo(f"      also covers: {', '.join(site.url for site in covered)}")
         if not rows:
             click.echo("no keys yet: saring keys create --site URL")
 

@@ -121,6 +121,18 @@ class ApiKey(Base):
     site: Mapped[Site] = relationship(back_populates="keys")
 
 
+class KeySite(Base):
+    """A site an API key covers besides its own (``ApiKey.site_id``): a site first named by the
+    key's ``blog`` (``service.accounts.key_sites``). Comments of a covered ``blog`` are stored and
+    counted under that site."""
+
+    __tablename__ = "key_sites"
+
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
 class Comment(Base):
     """A checked comment with every field it came with and its automatic decision."""
 

@@ -22,6 +22,7 @@ from service.store.tables import Comment
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent.parent
 BLOG = "http://blog.example"
+OTHER_BLOG = "https://other.example"  # the site of the ``other_key`` fixture
 KX = "0123456789ab"  # 12 hex characters, never issued by the fixtures
 #: How long the live server may take to start (seconds): it loads the model first.
 START_TIMEOUT = 120

@@ -82,3 +82,12 @@ def driver(request, k1) -> Driver:
     server = request.getfixturevalue("live_server")
     server.clear()
     return Driver("async", server=server)
+
+
+@pytest.fixture
+def other_key(clean_db) -> str:
+    """A valid key for another site, ``OTHER_BLOG`` (deleted with the test's rows)."""
+    from akismet_support import OTHER_BLOG
+
+    with session_scope(clean_db) as s:
+        return sites.create_key(s, OTHER_BLOG).key

@@ -6,23 +6,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from service.accounts import sites
 from service.infra.redis_conn import connect
 from service.infra.redis_keys import USAGE_TTL, RedisKeys
 from service.store.db import Database, session_scope
 from service.store.tables import UsageMonthly
 from service.checking.usage import UsageCounter, check_counts, key_sites, month_of, totals
-
-
-@pytest.fixture
-def key_id(clean_db) -> int:
-    with session_scope(clean_db) as s:
-        return sites.create_key(s, "https://news.example").key_id
-
-
-@pytest.fixture
-def counter(clean_db, redis_url, redis_prefix) -> UsageCounter:
-    return UsageCounter(clean_db, connect(redis_url), RedisKeys(redis_prefix))
 
 
 def test_month_of_is_utc():

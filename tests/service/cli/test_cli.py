@@ -78,3 +78,12 @@ def test_ipv6_site_keeps_brackets():
 def test_webhooks_list_limit_out_of_range_is_a_usage_error(cli_env, limit):
     r = cli_env.invoke(main, ["webhooks", "list", "--limit", limit])
     assert r.exit_code == 2 and "--limit" in r.output and "Traceback" not in r.output
+
+
+def test_keys_list_shows_the_sites_a_key_covers(cli_env, app, client):
+    key = cli_env.invoke(main, ["keys", "create", "--site", "https://blog.example"]).output.strip().splitlines()[-1]
+    r = client.post("/1.1/comment-check", data={"api_key": key, "blog": "https://shop.example", "user_ip": "203.0.113.9",
+                                                "user_role": "administrator"})
+    assert r.text == "false"
+    listing = cli_env.invoke(main, ["keys", "list"]).output
+    assert "also covers: https://shop.example" in listing, listing

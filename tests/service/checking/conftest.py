@@ -1,0 +1,23 @@
+"""Fixtures of the checking tests: a key and a usage counter on the test database and Redis."""
+from __future__ import annotations
+
+import pytest
+
+from service.accounts import sites
+from service.checking.usage import UsageCounter
+from service.infra.redis_conn import connect
+from service.infra.redis_keys import RedisKeys
+from service.store.db import session_scope
+
+
+@pytest.fixture
+def key_id(clean_db) -> int:
+    """A key for https://news.example (its ``api_keys.id``)."""
+    with session_scope(clean_db) as s:
+        return sites.create_key(s, "https://news.example").key_id
+
+
+@pytest.fixture
+def counter(clean_db, redis_url, redis_prefix) -> UsageCounter:
+    """A usage counter on the test database and Redis (own prefix)."""
+    return UsageCounter(clean_db, connect(redis_url), RedisKeys(redis_prefix))
