@@ -16,7 +16,7 @@ REVISION = "0008_key_sites"
 
 
 def _before() -> str:
-    """The revision 0008_key_sites follows (0006 here; a later 0007 may be chained in between)."""
+    """The revision 0008_key_sites follows 0007 (its parent is looked up, not assumed)."""
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_revision(REVISION).down_revision
 
 

@@ -2,14 +2,14 @@
 becomes a site covered by it; ``service.accounts.key_sites``)
 
 Revision ID: 0008_key_sites
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-10 09:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0008_key_sites'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
