@@ -18,7 +18,7 @@ from service.pages import models as models_page
 from service.pages import templating
 from service.pages.moderation import views as moderation_views
 from service.runtime import Runtime
-from service.web import db_slots, errors, openapi, params
+from service.web import db_slots, errors, openapi, params, slashes
 from service.web.middleware import BodyReadErrors
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,7 @@ def create_app(test_config: dict | None = None, runtime: Runtime | None = None) 
     api.register_blueprint(admin.blp)  # /api/v1/admin
     api.register_blueprint(sites.blp)  # /api/v1/admin/sites
     app.register_blueprint(models_page.bp)  # /moderation/models
+    slashes.install(app)  # /moderation/overview/ → /moderation/overview (as /moderation/models → …/models/)
 
     errors.register_error_handlers(app)  # after Api(), whose HTTPException handler it replaces
     db_slots.install(app, settings.db_slots, settings.db_slot_wait)  # one thread kept for /healthz
