@@ -199,6 +199,7 @@
       case "k": focusRow(current < 0 ? 0 : current - 1); break;
       case "a": if (row) { act("approve", [row.dataset.id]); } break;
       case "s": if (row) { act("spam", [row.dataset.id]); } break;
+      case "r": if (row) { act("reject", [row.dataset.id]); } break;
       case "u":
         if (row) {
           var u = row.querySelector('button[data-action="undo"]');

@@ -1,0 +1,81 @@
+"""The queue page in a real browser (Playwright + Debian's Chromium), issue 12: the Reject key and
+the key legend.
+
+Screenshots go to ``test-artifacts/`` (gitignored).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from service.store.tables import Comment
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[3]
+ARTIFACTS = REPO / "test-artifacts"
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    pg.set_default_timeout(15000)
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def held(clean_db, make_site, make_user, make_comment):
+    news = make_site("https://news.example")
+    make_user("mod@news.example", "moderator", ["https://news.example"])
+    t0 = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
+    ids = [make_comment(news, content=f"Held comment number {i}", author=f"reader{i}",
+                        created_at=t0 + dt.timedelta(minutes=i)) for i in range(4)]
+    return ids[::-1]  # newest first, as shown
+
+
+def login(pg, base: str, email: str, path: str = "/moderation/") -> None:
+    pg.goto(base + path)
+    pg.fill("#email", email)
+    pg.fill("#password", PASSWORD)
+    pg.click("button[type=submit]")
+    pg.wait_for_url(base + path)
+
+
+def shot(pg, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    pg.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def statuses(db, ids) -> list[str]:
+    with db.session() as s:
+        return [s.get(Comment, i).status for i in ids]
+
+
+def test_reject_has_a_key_and_the_legend_lists_every_key(live_server, page, clean_db, held):
+    login(page, live_server, "mod@news.example")
+    legend = " ".join(page.inner_text(".bulkbar .keys").split())
+    assert legend == "keys: j/k move · a approve · s spam · r reject · u undo · x select · / search"
+    assert page.get_attribute(f'#c-{held[0]} button[data-action="reject"]', "title") == "Reject without a label (r)"
+
+    assert "current" in page.get_attribute(f"#c-{held[0]}", "class")
+    page.keyboard.press("r")
+    page.wait_for_selector(f"#c-{held[0]}.done")
+    assert page.inner_text(f"#c-{held[0]} [data-badge]") == "rejected"
+    assert statuses(clean_db, held[:1]) == ["rejected"]
+    with clean_db.session() as s:
+        assert s.get(Comment, held[0]).label is None  # reject: no training label
+    page.keyboard.press("u")  # and undone with u
+    page.wait_for_selector(f"#c-{held[0]}:not(.done)")
+    assert statuses(clean_db, held[:1]) == ["held"]
+
+    page.keyboard.press("/")
+    assert page.evaluate("() => document.activeElement.id") == "q"
+    page.keyboard.type("r")  # typing in the search box is text, not a key
+    assert page.input_value("#q") == "r" and statuses(clean_db, held[:1]) == ["held"]
