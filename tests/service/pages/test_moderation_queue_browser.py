@@ -1,5 +1,5 @@
 """The queue page in a real browser (Playwright + Debian's Chromium), issue 12: the Reject key and
-the key legend.
+the key legend, the count under the tabs kept up to date after each action.
 
 Screenshots go to ``test-artifacts/`` (gitignored).
 """
@@ -58,6 +58,10 @@ def statuses(db, ids) -> list[str]:
         return [s.get(Comment, i).status for i in ids]
 
 
+def _summary(pg) -> str:
+    return " ".join(pg.inner_text("#summary").split())
+
+
 def test_reject_has_a_key_and_the_legend_lists_every_key(live_server, page, clean_db, held):
     login(page, live_server, "mod@news.example")
     legend = " ".join(page.inner_text(".bulkbar .keys").split())
@@ -79,3 +83,35 @@ def test_reject_has_a_key_and_the_legend_lists_every_key(live_server, page, clea
     assert page.evaluate("() => document.activeElement.id") == "q"
     page.keyboard.type("r")  # typing in the search box is text, not a key
     assert page.input_value("#q") == "r" and statuses(clean_db, held[:1]) == ["held"]
+
+
+def test_the_count_under_the_tabs_follows_every_action(live_server, page, clean_db, held):
+    login(page, live_server, "mod@news.example")
+    assert _summary(page) == "4 comments held · page 1 of 1"
+
+    page.click(f'#c-{held[0]} button[data-action="approve"]')
+    page.wait_for_selector(f"#c-{held[0]}.done")
+    assert _summary(page) == "3 comments held · page 1 of 1"
+    page.click(f'#c-{held[1]} button[data-action="spam"]')
+    page.wait_for_selector(f"#c-{held[1]}.done")
+    page.click(f'#c-{held[2]} button[data-action="reject"]')
+    page.wait_for_selector(f"#c-{held[2]}.done")
+    assert _summary(page) == "1 comment held · page 1 of 1"
+    assert [page.inner_text(f'[data-count="{st}"]') for st in ("held", "accepted", "spam", "rejected")] == \
+        ["1", "1", "1", "1"]
+
+    page.click(f'#c-{held[2]} button[data-action="undo"]')
+    page.wait_for_selector(f"#c-{held[2]}:not(.done)")
+    assert _summary(page) == "2 comments held · page 1 of 1"
+    page.check("#select-all")
+    page.click('button[data-bulk="spam"]')
+    page.wait_for_function("() => document.querySelectorAll('article.comment:not(.done)').length === 0")
+    assert _summary(page) == "0 comments held · page 1 of 1"
+    assert statuses(clean_db, held) == ["accepted", "spam", "spam", "spam"]
+
+    # the listing of every status counts every comment: an action moves none out of it
+    page.goto(f"{live_server}/moderation/?status=all")
+    assert _summary(page) == "4 comments · page 1 of 1"
+    page.click(f'#c-{held[0]} button[data-action="spam"]')
+    page.wait_for_selector(f"#c-{held[0]}.done")
+    assert _summary(page) == "4 comments · page 1 of 1"

@@ -30,6 +30,19 @@
   function setCount(status, delta) {
     var el = document.querySelector('[data-count="' + status + '"]');
     if (el) { el.textContent = String(Math.max(0, parseInt(el.textContent, 10) + delta)); }
+    setTotal(status, delta);
+  }
+
+  // The "N comments held" line under the tabs counts the listed status (none: every status, unchanged).
+  function setTotal(status, delta) {
+    var summary = document.getElementById("summary");
+    if (!summary || summary.dataset.filterStatus !== status) { return; }
+    var total = summary.querySelector("[data-total]");
+    var noun = summary.querySelector("[data-total-noun]");
+    if (!total) { return; }
+    var n = Math.max(0, parseInt(total.textContent, 10) + delta);
+    total.textContent = String(n);
+    if (noun) { noun.textContent = n === 1 ? "comment" : "comments"; }
   }
 
   function updateSelected() {
