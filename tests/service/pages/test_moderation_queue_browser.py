@@ -1,5 +1,6 @@
 """The queue page in a real browser (Playwright + Debian's Chromium), issue 12: the Reject key and
-the key legend, the count under the tabs kept up to date after each action.
+the key legend, the count under the tabs kept up to date after each action, and registered domains
+that stay whole at phone width (queue and overview cards).
 
 Screenshots go to ``test-artifacts/`` (gitignored).
 """
@@ -17,6 +18,8 @@ pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parents[3]
 ARTIFACTS = REPO / "test-artifacts"
 PASSWORD = "correct horse battery staple"
+LONG_SITE = "https://kabar-terkini-nusantara-raya.example"
+LONG_URL = "https://www.promosi-pinjaman-dana-kilat-tanpa-jaminan.example/daftar-sekarang-juga?ref=komentar"
 
 
 @pytest.fixture
@@ -115,3 +118,41 @@ def test_the_count_under_the_tabs_follows_every_action(live_server, page, clean_
     page.click(f'#c-{held[0]} button[data-action="spam"]')
     page.wait_for_selector(f"#c-{held[0]}.done")
     assert _summary(page) == "4 comments · page 1 of 1"
+
+
+def _overflows(pg, selector: str) -> list[dict]:
+    """Elements matching ``selector`` that break over lines or stick out of the viewport."""
+    return pg.evaluate("""(sel) => Array.from(document.querySelectorAll(sel)).map(el => {
+        const r = el.getBoundingClientRect();
+        const line = parseFloat(getComputedStyle(el).lineHeight) || parseFloat(getComputedStyle(el).fontSize) * 1.3;
+        return {text: el.textContent, lines: el.getClientRects().length, height: r.height, line: line,
+                right: r.right, width: window.innerWidth};
+    }).filter(o => o.lines > 1 || o.height > o.line * 1.5 || o.right > o.width + 0.5)""", selector)
+
+
+def test_registered_domains_stay_whole_at_phone_width(live_server, chromium, clean_db, make_site, make_user,
+                                                      make_comment):
+    long_site = make_site(LONG_SITE)
+    news = make_site("https://news.example")
+    make_user("editor@news.example", "moderator", [LONG_SITE, "https://news.example"])
+    make_comment(long_site, content="Butuh dana cepat? Pinjaman tanpa jaminan, cair 5 menit.", author="dana",
+                 author_url=LONG_URL, author_email="cair@dana-kilat.example")
+    make_comment(news, content="Gabung sekarang di PSTOTO99 situs slot gacor", author="gacor88",
+                 author_url="https://www.pstoto99.example/daftar")
+    ctx = chromium.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)
+    pg = ctx.new_page()
+    pg.set_default_timeout(15000)
+    try:
+        login(pg, live_server, "editor@news.example")
+        assert pg.locator(".meta .domain").count() == 2
+        shot(pg, "queue-phone-domains")
+        assert _overflows(pg, ".meta .domain") == []
+        assert pg.evaluate("() => document.documentElement.scrollWidth") <= 390  # nothing sticks out sideways
+
+        pg.goto(f"{live_server}/moderation/overview")
+        pg.wait_for_selector(".site-card svg")
+        shot(pg, "overview-phone-domains")
+        assert _overflows(pg, ".site-card h2 .muted") == []
+        assert pg.evaluate("() => document.documentElement.scrollWidth") <= 390
+    finally:
+        ctx.close()
