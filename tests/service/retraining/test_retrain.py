@@ -270,7 +270,8 @@ def test_cli_retrain_list_show_and_rollback(data_app, client, auth, feedback_cam
     assert refused.exit_code == 0 and "dry-run" in refused.output
 
 
-def test_failed_run_is_recorded(clean_db, tmp_path):
+def test_failed_run_is_recorded(clean_db, tmp_path, feedback_campaign):
+    feedback_campaign(n_spam=3, n_ham=3)  # something new to learn: the run goes on to the (missing) data sets
     with pytest.raises(Exception):
         retrain(clean_db, None, RetrainOptions(data_dir=tmp_path / "missing", **QUICK), tmp_path, progress=False)
     with session_scope(clean_db) as s:
