@@ -14,11 +14,12 @@ from flask import Flask, Response, abort, g, request
 from service.akismet import views as akismet_views
 from service.api import admin, comments, health, queue, sites
 from service.config import Settings
+from service.pages import favicon
 from service.pages import models as models_page
 from service.pages import templating
 from service.pages.moderation import views as moderation_views
 from service.runtime import Runtime
-from service.web import db_slots, errors, openapi, params
+from service.web import db_slots, errors, openapi, params, slashes
 from service.web.middleware import BodyReadErrors
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,8 @@ def create_app(test_config: dict | None = None, runtime: Runtime | None = None) 
     api.register_blueprint(admin.blp)  # /api/v1/admin
     api.register_blueprint(sites.blp)  # /api/v1/admin/sites
     app.register_blueprint(models_page.bp)  # /moderation/models
+    app.register_blueprint(favicon.bp)  # /favicon.ico
+    slashes.install(app)  # /moderation/overview/ → /moderation/overview (as /moderation/models → …/models/)
 
     errors.register_error_handlers(app)  # after Api(), whose HTTPException handler it replaces
     db_slots.install(app, settings.db_slots, settings.db_slot_wait)  # one thread kept for /healthz

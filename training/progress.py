@@ -16,7 +16,7 @@ from training.ports import RunRecorder, utc_now_iso
 class Progress:
     """A tqdm bar per stage and the same progress in ``RetrainRun.progress`` (for the API/page)."""
 
-    STAGES = ("load base data", "gather feedback", "split", "choose thresholds (out of source)",
+    STAGES = ("gather feedback", "load base data", "split", "choose thresholds (out of source)",
               "train candidate", "reference model", "evaluate", "refit on all feedback", "report", "publish")
 
     def __init__(self, runs: RunRecorder, run_id: int, show: bool, options: dict[str, Any]) -> None:

@@ -2,6 +2,8 @@
 
 Stages (each a progress bar and a line in the run record, :mod:`training.progress`):
 
+0. **Feedback** from ``ports.feedback``; with no label newer than the current model's, the run is
+   refused at once (:mod:`training.refusal`), unless ``--force`` or ``--dry-run``.
 1. **Base data**: the public data sets, exact duplicates of the normalised text removed.
 2. **Split** (:mod:`training.evalsplit`, :func:`training.feedback.split_for_training`): the fixed,
    pinned evaluation split of the base data (by near-duplicate key: no candidate ever trains on
@@ -58,6 +60,7 @@ from training.options import RetrainOptions, RetrainResult
 from training.paths import default_data_dir
 from training.ports import RetrainPorts, RunStatus
 from training.progress import Progress, final_progress
+from training.refusal import finish_early, nothing_new
 from training.summary import format_summary
 from training.train import RANDOM_STATE, stratified_sample, summary_row
 
@@ -146,18 +149,22 @@ def _retrain(ports: RetrainPorts, options: RetrainOptions, run_id: int, run_dir:
     warnings: list[str] = []
     root = Path(options.data_dir) if options.data_dir is not None else default_data_dir()
 
-    with prog.stage("load base data", 2) as bar:
-        raw, base, dedupe_stats = _base_data(root)
-        bar.update(1)
-        if options.quick:
-            base = stratified_sample(base, options.quick_rows, RANDOM_STATE)
-        bar.update(1)
-
     with prog.stage("gather feedback", 2) as bar:
         current = _current_model(ports)
         feedback_raw = ports.feedback.load(options.since)
         bar.update(1)
         feedback, fb_stats = dedupe_feedback(feedback_raw)
+        bar.update(1)
+
+    why = nothing_new(feedback, current.metadata.get("feedback_until"), options.since)
+    if why and not (options.force or options.dry_run):  # refused in seconds: no base data loaded, nothing fitted
+        return finish_early(ports.runs, run_id, run_dir, prog, why, current.version, feedback, fb_stats, options)
+
+    with prog.stage("load base data", 2) as bar:
+        raw, base, dedupe_stats = _base_data(root)
+        bar.update(1)
+        if options.quick:
+            base = stratified_sample(base, options.quick_rows, RANDOM_STATE)
         bar.update(1)
 
     with prog.stage("split", 1) as bar:
@@ -290,11 +297,8 @@ def _retrain(ports: RetrainPorts, options: RetrainOptions, run_id: int, run_dir:
 
     all_checks = checks + final_checks
     failed = [f"{c['split']}: {c['figure']}" for c in all_checks if c["ok"] is False]
-    cur_until = current.metadata.get("feedback_until")
-    if not len(feedback):
-        failed.append("nothing new to learn: no feedback labels" + (" since --since" if options.since else ""))
-    elif cur_until and pd.Timestamp(feedback_until) <= pd.Timestamp(cur_until):
-        failed.append(f"nothing new to learn: no label set after the current model's feedback ({cur_until})")
+    if why:  # --force or --dry-run went on
+        failed.append(why)
     passed = not failed
     will_publish = not options.dry_run and (passed or options.force)
     status = "dry-run" if options.dry_run else ("published" if will_publish else "refused")

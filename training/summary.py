@@ -10,6 +10,14 @@ if TYPE_CHECKING:
 def format_summary(result: "RetrainResult") -> str:
     """The lines ``saring retrain`` prints: outcome, candidate vs current figures, failed checks."""
     s = result.summary
+    if s.get("refused_early"):
+        fb = s["data"]["feedback"]
+        return "\n".join([f"run {result.run_id}: {result.status}  (before training: nothing was fitted)",
+                          f"current {s['versions']['current']}; feedback {fb['kept']} comments ({fb['spam']} spam), "
+                          f"newest label {fb['until'] or '-'}",
+                          "refused because: " + "; ".join(s["gate"]["failed"]),
+                          *[f"note: {n}" for n in s["notes"]],
+                          f"summary: {result.report_dir / 'summary.json'}  ({s['seconds']:.0f} s)"])
     lines = [f"run {result.run_id}: {result.status}  (gate {'passed' if s['gate']['passed'] else 'REFUSED'}"
              f"{', forced' if s['gate']['forced'] else ''})",
              f"current {s['versions']['current']}  ->  candidate {s['versions']['candidate']}"

@@ -7,7 +7,12 @@
 4. Runs ``saring retrain`` (full data; a few minutes), which gates and publishes the candidate.
 5. Posts NEW variants of the campaign and new ordinary comments and prints the decisions again.
 
-    .venv/bin/python docs/retrain-example/feedback_demo.py [--out docs/retrain-example/run]
+    .venv/bin/python docs/retrain-example/feedback_demo.py [--out var/demo-run]
+
+The run's report is copied to ``--out`` (default ``var/demo-run``, which git ignores; a relative
+path is taken from the current folder). A folder holding files git tracks (such as
+``docs/retrain-example/run``, the report kept in the repository) is replaced only with
+``--replace-tracked``.
 """
 from __future__ import annotations
 
@@ -73,10 +78,55 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+#: Where the report goes by default: under var/, which git ignores.
+DEFAULT_OUT = REPO / "var" / "demo-run"
+
+
+def tracked_files(folder: Path) -> list[str]:
+    """Files under ``folder`` that git tracks in this repository ([] outside it, or without git)."""
+    try:
+        folder.relative_to(REPO)
+    except ValueError:
+        return []
+    try:
+        out = subprocess.run(["git", "-C", str(REPO), "ls-files", "--", str(folder)], capture_output=True,
+                             text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return []
+    return out.splitlines()
+
+
+def output_folder(out: Path, replace_tracked: bool = False) -> Path:
+    """``out`` as an absolute path (a relative one from the current folder). Raises ``SystemExit``
+    when it holds files git tracks and ``replace_tracked`` is false: checked before the run, not
+    after minutes of retraining."""
+    folder = out.expanduser().resolve()
+    tracked = tracked_files(folder)
+    if tracked and not replace_tracked:
+        raise SystemExit(f"{out} holds {len(tracked)} file(s) tracked by git ({tracked[0]} …); choose another "
+                         "--out, or pass --replace-tracked to replace them")
+    return folder
+
+
+def copy_report(run_dir: Path, folder: Path) -> str:
+    """Copy the run folder ``run_dir`` (without the model artifact) to ``folder``, replacing it;
+    returns how to name ``folder``/report.html to the reader (relative to the current folder when inside it)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(run_dir, folder, ignore=shutil.ignore_patterns("*.skops"))
+    report = folder / "report.html"
+    try:
+        return str(report.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(report)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--out", type=Path, default=REPO / "docs" / "retrain-example" / "run")
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for the run's report (default var/demo-run)")
+    ap.add_argument("--replace-tracked", action="store_true",
+                    help="let --out replace files git tracks (to refresh docs/retrain-example/run)")
     args = ap.parse_args()
+    out = output_folder(args.out, args.replace_tracked)
     home = Path(tempfile.mkdtemp(prefix="saring-demo-"))
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
     env.update(SARING_HOME=str(home), SARING_LOG_LEVEL="WARNING")
@@ -144,9 +194,7 @@ def main() -> None:
         show("after (first 6 spam, all ham)", new_spam[:6] + new_ham, after[:6] + after[len(new_spam):])
         reports = sorted((home / "reports").glob("run-*"))
         if reports:
-            shutil.rmtree(args.out, ignore_errors=True)
-            shutil.copytree(reports[-1], args.out, ignore=shutil.ignore_patterns("*.skops"))
-            print(f"\nreport copied to {args.out.relative_to(REPO)}/report.html")
+            print(f"\nreport copied to {copy_report(reports[-1], out)}")
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

@@ -18,6 +18,7 @@ from marshmallow import RAISE, Schema, fields
 
 from models.thresholds import operating_points
 
+from service.api.timestamps import Timestamp
 from service.errors import Forbidden
 from service.retraining import jobs as retrain_jobs
 from service.retraining import runs
@@ -36,7 +37,7 @@ _SECURITY = [{"bearer": []}, {"session": []}]
 class RetrainIn(Schema):
     """Options of a background retrain (as ``saring retrain``)."""
 
-    since = fields.DateTime(load_default=None, metadata={"description": "learn only from labels set at or after "
+    since = Timestamp(load_default=None, metadata={"description": "learn only from labels set at or after "
                                                                          "this time (ISO 8601 date or date-time, UTC)"})
     force = StrictBool(load_default=False, metadata={"description": "publish even if the gate refuses"})
     dry_run = StrictBool(load_default=False, metadata={"description": "evaluate and report, publish nothing"})
@@ -47,8 +48,8 @@ class RunOut(Schema):
 
     id = fields.Integer()
     status = fields.String(metadata={"description": "queued | running | published | refused | failed | dry-run"})
-    started_at = fields.DateTime()
-    finished_at = fields.DateTime(allow_none=True)
+    started_at = Timestamp()
+    finished_at = Timestamp(allow_none=True)
     started_by = fields.String()
     candidate_version = fields.String(allow_none=True)
     progress = fields.Dict(metadata={"description": "stage, stage_number, stages, step, steps, percent, done"})
@@ -73,7 +74,7 @@ class ModelOut(Schema):
     version = fields.String()
     sha256 = fields.String()
     is_current = fields.Boolean()
-    published_at = fields.DateTime()
+    published_at = Timestamp()
     published_by = fields.String()
     thresholds = fields.Function(lambda m: (m.meta or {}).get("thresholds"))
     #: every served (hold, reject): ``pooled`` and each language's (``models.thresholds.operating_points``)

@@ -7,6 +7,7 @@ from service.validation import DB_INT_MAX, NO_CONTROL_PATTERN, NO_NUL_PATTERN
 from service.web.params import IntParam
 from service.moderation import ACTIONS, MAX_BULK, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, MAX_REASON_CHARS, SORTS
 from service.api.schemas import CommentOut
+from service.api.timestamps import Timestamp
 from service.store.tables import STATUSES
 from service.infra.url_domains import registered_domain
 
@@ -26,8 +27,8 @@ class QueueQuery(Schema):
     site = fields.String(load_default=None, metadata={"description": "site id or URL"})
     min_score = fields.Float(load_default=None, validate=validate.Range(0, 1))
     max_score = fields.Float(load_default=None, validate=validate.Range(0, 1))
-    since = fields.DateTime(load_default=None, metadata={"description": "created at or after (ISO 8601; UTC if no offset)"})
-    until = fields.DateTime(load_default=None, metadata={"description": "created before (ISO 8601)"})
+    since = Timestamp(load_default=None, metadata={"description": "created at or after (ISO 8601; UTC if no offset)"})
+    until = Timestamp(load_default=None, metadata={"description": "created before (ISO 8601)"})
     q = fields.String(load_default="", validate=validate.Length(max=MAX_QUERY_CHARS),
                       metadata={"description": "text in content, author, e-mail, URL or IP",
                                 "pattern": NO_CONTROL_PATTERN})

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
+from service.api.timestamps import Timestamp
 from service.checking.why import explain
 from service.store.tables import DECISIONS, STATUSES
 from service.validation import NO_NUL_PATTERN, NOT_BLANK_PATTERN, canonical_ip, is_blank
@@ -120,7 +121,7 @@ class EventOut(Schema):
     to_status = fields.String()
     reason = fields.String()
     undone = fields.Boolean()
-    created_at = fields.DateTime()
+    created_at = Timestamp()
 
 
 class CommentOut(Schema):
@@ -147,7 +148,7 @@ class CommentOut(Schema):
     reasons = fields.List(fields.String())
     why = WhyField()
     label = fields.Function(lambda c: c.label.label if c.label else None)
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    created_at = Timestamp()
+    updated_at = Timestamp()
     history = fields.List(fields.Nested(EventOut), attribute="events")
 

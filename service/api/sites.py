@@ -17,6 +17,7 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from models.lang import LID176_LANGS
 from service.api.admin import require_admin
+from service.api.timestamps import Timestamp
 from service.errors import NotFound
 from service.learning import lists, settings
 from service.store.tables import ListEntry, Site
@@ -86,7 +87,7 @@ class EntryOut(Schema):
     action = fields.String()
     note = fields.String()
     created_by = fields.String()
-    created_at = fields.DateTime()
+    created_at = Timestamp()
 
 
 class EntryListOut(Schema):

@@ -1,11 +1,56 @@
-"""``saring serve``: gunicorn on the app factory, after the migrations."""
+"""``saring serve``: gunicorn on the app factory, after the migrations; once the first worker
+answers, the next steps (a site key, an admin, the page's address)."""
 from __future__ import annotations
 
+import ipaddress
 import os
+import shutil
+import sys
+from pathlib import Path
 
 import click
 
 from service.cli.context import CliContext, pass_cli
+
+
+def saring_command(argv0: str | None = None) -> str:
+    """How to run this ``saring`` from the current folder: ``saring`` when it is the one on the
+    PATH, else its path (relative when inside the current folder: ``.venv/bin/saring`` under
+    ``./dev serve``)."""
+    path = Path(argv0 if argv0 is not None else sys.argv[0])
+    if path.name != "saring":  # not the console script (python -m, a test runner)
+        return "saring"
+    found = shutil.which("saring")
+    if found and Path(found).absolute() == path.absolute():
+        return "saring"
+    try:
+        return str(path.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path.absolute())
+
+
+def page_url(host: str, port: int) -> str:
+    """The moderation page's address on ``host``:``port`` (loopback for a wildcard host)."""
+    shown = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    try:
+        if ipaddress.ip_address(shown).version == 6:
+            shown = f"[{shown}]"
+    except ValueError:  # a host name
+        pass
+    return f"http://{shown}:{port}/moderation/"
+
+
+def next_steps(saring: str, host: str, port: int) -> list[str]:
+    """What to do once the server runs: a key for the site, an admin, the page (the lines printed)."""
+    wildcard = host in ("0.0.0.0", "::", "")
+    return [
+        "Next steps (in another terminal, with the same SARING_HOME / DATABASE_URL as this server):",
+        "  1. a key for your site (the last line printed is the key):",
+        f"       {saring} keys create --site https://your-site.example",
+        "  2. an admin for the moderation page (asks for a password twice; or pipe it on stdin):",
+        f"       {saring} users create --email you@your-site.example --role admin",
+        f"  3. sign in at {page_url(host, port)}" + ("  (or this machine's address)" if wildcard else ""),
+    ]
 
 
 @click.command()
@@ -59,6 +104,13 @@ def serve(cli: CliContext, host: str, port: int, workers: int, threads: int, tim
     for f in prom_dir.glob("*.db"):
         f.unlink()
 
+    steps = next_steps(saring_command(), host, port)
+
+    def _first_worker_ready(worker) -> None:
+        """gunicorn's ``post_worker_init``: the first worker has loaded the app; the steps end the start-up output."""
+        if worker.age == 1:
+            click.echo("\n".join(steps))
+
     if threads > 1 and not os.environ.get("SARING_DB_SLOTS"):
         os.environ["SARING_DB_SLOTS"] = str(threads - 1)  # one thread per worker always free for /healthz
 
@@ -76,6 +128,7 @@ def serve(cli: CliContext, host: str, port: int, workers: int, threads: int, tim
             self.cfg.set("logger_class", "service.infra.access_log.RedactingLogger")  # no api_key= in the log
             self.cfg.set("control_socket", str(cfg.home / "gunicorn.ctl"))  # one per SARING_HOME, not per user
             self.cfg.set("post_fork", lambda _server, _worker: detach_embedded_in_child())
+            self.cfg.set("post_worker_init", _first_worker_ready)
 
         def load(self):
             from service.app import create_app

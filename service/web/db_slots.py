@@ -18,7 +18,7 @@ from flask import Flask, g, request
 from service.errors import ServiceUnavailable
 
 #: Endpoints that never use the database (answered even while every slot is taken).
-NO_DATABASE_ENDPOINTS = frozenset({"health.healthz", "health.prometheus_metrics", "static"})
+NO_DATABASE_ENDPOINTS = frozenset({"health.healthz", "health.prometheus_metrics", "static", "favicon.favicon"})
 
 
 class DatabaseBusy(ServiceUnavailable):

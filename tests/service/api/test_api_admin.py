@@ -84,8 +84,8 @@ def test_background_retrain_runs_as_rq_job_with_progress_and_report(app, client,
     assert done["status"] == "dry-run", done["summary"].get("error")
     assert done["progress"]["percent"] == 100.0 and done["finished_at"]
     stages = [d["stage"] for d in done["progress"]["done"]]
-    assert stages[0] == "load base data" and "report" in stages
-    assert done["summary"]["gate"]["failed"]  # no labels yet: nothing new to learn
+    assert stages[:2] == ["gather feedback", "load base data"] and "report" in stages
+    assert done["summary"]["gate"]["failed"]  # no labels yet: nothing new to learn (a dry run still runs it all)
     assert done["report_url"] == f"/moderation/models/reports/{run['id']}/report.html"
     listing = client.get("/api/v1/admin/retrain", headers=admin).json["items"]
     assert [i["id"] for i in listing] == [run["id"]]

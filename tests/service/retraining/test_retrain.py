@@ -182,7 +182,7 @@ def test_retrain_flips_a_decision_after_moderator_labels(data_app, client, auth,
         assert run.status == "published" and run.candidate_version == result.candidate_version
         assert run.progress["percent"] == 100.0
         done = [d["stage"] for d in run.progress["done"]]
-        assert done[:5] == ["load base data", "gather feedback", "split", "choose thresholds (out of source)",
+        assert done[:5] == ["gather feedback", "load base data", "split", "choose thresholds (out of source)",
                             "train candidate"] and done[-1] == "publish"
         assert run.summary["gate"]["passed"] is True
     for name in ("report.html", "summary.json", "model.skops", *PLOTS):
@@ -190,9 +190,10 @@ def test_retrain_flips_a_decision_after_moderator_labels(data_app, client, auth,
     html = (result.report_dir / "report.html").read_text()
     assert "fixed evaluation split" in html and "roc.png" in html and "Per data set" in html
 
-    # the same labels again: nothing new to learn, refused
+    # the same labels again: nothing new to learn, refused before training (training.refusal)
     again = _retrain(app)
     assert again.status == "refused" and any("nothing new" in f for f in again.summary["gate"]["failed"])
+    assert again.summary["refused_early"] is True and again.candidate_version is None
 
 
 def test_gate_refuses_a_deliberately_worse_candidate(data_app, client, auth, feedback_campaign):
@@ -269,7 +270,8 @@ def test_cli_retrain_list_show_and_rollback(data_app, client, auth, feedback_cam
     assert refused.exit_code == 0 and "dry-run" in refused.output
 
 
-def test_failed_run_is_recorded(clean_db, tmp_path):
+def test_failed_run_is_recorded(clean_db, tmp_path, feedback_campaign):
+    feedback_campaign(n_spam=3, n_ham=3)  # something new to learn: the run goes on to the (missing) data sets
     with pytest.raises(Exception):
         retrain(clean_db, None, RetrainOptions(data_dir=tmp_path / "missing", **QUICK), tmp_path, progress=False)
     with session_scope(clean_db) as s:

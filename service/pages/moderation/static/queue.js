@@ -30,6 +30,19 @@
   function setCount(status, delta) {
     var el = document.querySelector('[data-count="' + status + '"]');
     if (el) { el.textContent = String(Math.max(0, parseInt(el.textContent, 10) + delta)); }
+    setTotal(status, delta);
+  }
+
+  // The "N comments held" line under the tabs counts the listed status (none: every status, unchanged).
+  function setTotal(status, delta) {
+    var summary = document.getElementById("summary");
+    if (!summary || summary.dataset.filterStatus !== status) { return; }
+    var total = summary.querySelector("[data-total]");
+    var noun = summary.querySelector("[data-total-noun]");
+    if (!total) { return; }
+    var n = Math.max(0, parseInt(total.textContent, 10) + delta);
+    total.textContent = String(n);
+    if (noun) { noun.textContent = n === 1 ? "comment" : "comments"; }
   }
 
   function updateSelected() {
@@ -199,6 +212,7 @@
       case "k": focusRow(current < 0 ? 0 : current - 1); break;
       case "a": if (row) { act("approve", [row.dataset.id]); } break;
       case "s": if (row) { act("spam", [row.dataset.id]); } break;
+      case "r": if (row) { act("reject", [row.dataset.id]); } break;
       case "u":
         if (row) {
           var u = row.querySelector('button[data-action="undo"]');
