@@ -137,12 +137,13 @@ def test_sites_thresholds_rules(cli):
     assert r.exit_code == 2 and "give both --hold and --reject the first time" in r.output, r.output
     assert thresholds("--hold", "0.4", "--reject", "0.9").exit_code == 0
     r = thresholds("--hold", "0.5")
-    assert r.exit_code == 0 and "hold 0.5, reject 0.9" in r.output, r.output
+    assert r.exit_code == 0 and "other  hold 0.500  reject 0.900  [site]" in r.output, r.output
     r = thresholds("--reject", "0.3")
     assert r.exit_code == 2 and "Invalid value for --hold/--reject" in r.output and "hold <= reject" in r.output, r.output
     assert "hold 0.5, reject 0.9" in cli.invoke(main, ["sites", "list"]).output  # unchanged
     r = thresholds("--model-default")
-    assert r.exit_code == 0 and "hold model default, reject model default" in r.output, r.output
+    assert r.exit_code == 0 and "[site]" not in r.output and "no site override" in r.output, r.output
+    assert "hold model, reject model" in cli.invoke(main, ["sites", "list"]).output
     r = cli.invoke(main, ["sites", "thresholds", "--site", "http://[::1", "--hold", "0.1", "--reject", "0.2"])
     assert r.exit_code == 1 and "site must be an absolute http(s) URL" in r.output, (r.output, r.exception)
     r = cli.invoke(main, ["sites", "thresholds", "--site", "https://unknown.example", "--model-default"])
