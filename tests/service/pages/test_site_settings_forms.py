@@ -102,8 +102,9 @@ def test_bad_thresholds_are_400_next_to_the_form_and_change_nothing(db, admin_cl
     in_form = form_html(html, "thresholds-form")
     assert 'id="thresholds-error"' in in_form and "Nothing was saved" in html
     marked = ("hold", "reject") if field == "thresholds" else (field,)
-    for name in marked:
-        assert re.search(rf'name="{name}"[^>]*aria-invalid="true"', in_form, re.S), name
+    for name in ("lang", "hold", "reject"):
+        tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', in_form, re.S).group(0)
+        assert ('aria-invalid="true"' in tag) == (name in marked), name
     assert f'value="{data["hold"]}"' in in_form  # what was typed is kept
     assert site_row(db, news) == before and actions(db, news) == audit
 
