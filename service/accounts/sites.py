@@ -9,6 +9,10 @@ alone cannot test a guess. Rows of hash version 1 (plain ``sha256(key)``, before
 in place — the HMAC is taken over the stored SHA-256, so no plain key is needed — by
 :func:`upgrade_key_hashes` (``saring serve`` at start, ``saring keys rehash``) and on first use.
 Only the first :data:`HINT_CHARS` characters of a key are kept in clear, for listings.
+
+Every change of a site here (thresholds, a new site, a key created or revoked) is written to the
+site's audit log (``service.store.site_audit``) in the caller's transaction; ``actor`` /
+``actor_id`` say who (an e-mail and ``users.id``, or ``cli``).
 """
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from service.checking.policy import Thresholds
 from service.errors import NotFound, ValidationFailed
+from service.store import site_audit
 from service.store.tables import ApiKey, Site, utcnow
 
 KEY_LENGTH = 12
@@ -139,14 +144,25 @@ def _valid_lang(lang: str) -> str:
     return code
 
 
+def _own_pair(site: Site, code: str | None) -> dict[str, float] | None:
+    """The site's own pair for ``code`` (``None``: the pair for every language), or ``None``."""
+    if code:
+        pair = (site.thresholds_by_lang or {}).get(code)
+        return {"hold": pair["hold"], "reject": pair["reject"]} if pair else None
+    if site.hold_threshold is None and site.reject_threshold is None:
+        return None
+    return {"hold": site.hold_threshold, "reject": site.reject_threshold}
+
+
 def set_thresholds(session: Session, site: Site, hold: float | None, reject: float | None,
-                   lang: str | None = None) -> None:
+                   lang: str | None = None, *, actor: str = "", actor_id: int | None = None) -> tuple[str, float, float]:
     """Give ``site`` its own hold / reject thresholds — for every language, or for ``lang`` only
     (an ISO 639 code fastText detects: ``id``, ``en``, ...); a value not given keeps the current one.
 
     Raises ``IncompleteThresholds`` (field ``thresholds``) when either would be unset,
     ``ValidationFailed`` (field ``thresholds``) unless ``0 <= hold <= reject <= 1`` and
-    (field ``lang``) for an unknown language; nothing is changed then. The caller commits.
+    (field ``lang``) for an unknown language; nothing is changed then. Returns ``(lang, hold,
+    reject)`` as stored (``lang`` ``""`` for every language). The caller commits.
     """
     code = _valid_lang(lang) if lang else None
     by_lang = dict(site.thresholds_by_lang or {})
@@ -159,23 +175,38 @@ def set_thresholds(session: Session, site: Site, hold: float | None, reject: flo
         Thresholds(new_hold, new_reject)
     except ValueError as exc:
         raise ValidationFailed(str(exc), field="thresholds") from None
+    before = _own_pair(site, code)
     if code:
         by_lang[code] = {"hold": float(new_hold), "reject": float(new_reject)}
         site.thresholds_by_lang = by_lang
     else:
         site.hold_threshold, site.reject_threshold = new_hold, new_reject
+    site_audit.record(session, site, "thresholds_set", actor, actor_id,
+                      {"lang": code or "", "hold": float(new_hold), "reject": float(new_reject), "before": before})
+    return code or "", float(new_hold), float(new_reject)
 
 
-def clear_thresholds(session: Session, site: Site, lang: str | None = None) -> None:
+def clear_thresholds(session: Session, site: Site, lang: str | None = None, *, actor: str = "",
+                     actor_id: int | None = None) -> str:
     """Make ``site`` use the model's validated thresholds again — for every language (``lang``
     ``None``: the site's own pair and every per-language override go), or for ``lang`` only.
-    The caller commits."""
+    Recorded in the audit log only when the site had an override there. Returns the language
+    code (``""``: every language). The caller commits."""
     if lang:
         code = _valid_lang(lang)
+        before = _own_pair(site, code)
         site.thresholds_by_lang = {k: v for k, v in (site.thresholds_by_lang or {}).items() if k != code}
-        return
+        if before is not None:
+            site_audit.record(session, site, "thresholds_clear", actor, actor_id, {"lang": code, "before": before})
+        return code
+    before = _own_pair(site, None)
+    by_lang = dict(site.thresholds_by_lang or {})
     site.hold_threshold = site.reject_threshold = None
     site.thresholds_by_lang = {}
+    if before is not None or by_lang:
+        site_audit.record(session, site, "thresholds_clear", actor, actor_id,
+                          {"lang": "", "before": before, "languages": sorted(by_lang)})
+    return ""
 
 
 @dataclass(frozen=True)
@@ -219,19 +250,38 @@ def thresholds_table(site: Site, metadata: Mapping[str, Any] | None) -> list[Thr
     return rows
 
 
-def get_or_create_site(session: Session, url: str, name: str = "") -> Site:
+def get_or_create_site(session: Session, url: str, name: str = "", *, actor: str = "",
+                       actor_id: int | None = None) -> Site:
+    """The site registered under ``url``, registered now (and audited) when new."""
     url = normalize_site_url(url)
     site = find_site(session, url)
     if site is None:
         site = Site(url=url, name=name or urlsplit(url).hostname or url)
         session.add(site)
         session.flush()
+        site_audit.record(session, site, "site_create", actor, actor_id, {"url": url})
     return site
 
 
-def create_key(session: Session, site_url: str, label: str = "") -> NewKey:
-    """Register the site (if new) and create a key for it. The caller commits."""
-    site = get_or_create_site(session, site_url)
+#: Longest key label (``api_keys.label``).
+MAX_LABEL_CHARS = 255
+
+
+def check_label(label: str) -> str:
+    """A key's label, trimmed. Raises ``ValidationFailed`` (field ``label``) when longer than
+    ``MAX_LABEL_CHARS`` or carrying control characters."""
+    text = (label or "").strip()
+    if len(text) > MAX_LABEL_CHARS or any(ord(c) < 32 or c == "\x7f" or "\ud800" <= c <= "\udfff" for c in text):
+        raise ValidationFailed(f"label must be at most {MAX_LABEL_CHARS} printable characters", field="label")
+    return text
+
+
+def create_key(session: Session, site_url: str, label: str = "", *, actor: str = "",
+               actor_id: int | None = None) -> NewKey:
+    """Register the site (if new) and create a key for it. Raises ``ValidationFailed`` (field
+    ``site`` or ``label``). The caller commits."""
+    label = check_label(label)
+    site = get_or_create_site(session, site_url, actor=actor, actor_id=actor_id)
     while True:
         key = secrets.token_hex(KEY_LENGTH // 2)
         digest = hash_key(session, key)
@@ -240,6 +290,8 @@ def create_key(session: Session, site_url: str, label: str = "") -> NewKey:
     row = ApiKey(site_id=site.id, key_hash=digest, hash_version=HMAC_HASH, key_hint=key[:HINT_CHARS], label=label)
     session.add(row)
     session.flush()
+    site_audit.record(session, site, "key_create", actor, actor_id,
+                      {"key_id": row.id, "hint": row.key_hint, "label": label})
     return NewKey(key=key, key_id=row.id, site_id=site.id, site_url=site.url)
 
 
@@ -257,15 +309,24 @@ def list_keys(session: Session) -> list[ApiKey]:
     return list(session.scalars(select(ApiKey).order_by(ApiKey.id)))
 
 
-def revoke_key(session: Session, key_or_id: str) -> ApiKey:
-    """Revoke by plain key or numeric id. Raises ``NotFound``."""
+def keys_of(session: Session, site_id: int) -> list[ApiKey]:
+    """The keys of one site, revoked ones included, newest first."""
+    return list(session.scalars(select(ApiKey).where(ApiKey.site_id == site_id).order_by(ApiKey.id.desc())))
+
+
+def revoke_key(session: Session, key_or_id: str, *, site: Site | None = None, actor: str = "",
+               actor_id: int | None = None) -> ApiKey:
+    """Revoke by plain key or numeric id (of ``site`` only, when given). Raises ``NotFound``.
+    Revoking a revoked key changes (and records) nothing."""
     row = None
     if key_or_id.isascii() and key_or_id.isdigit() and len(key_or_id) <= 18:
         row = session.get(ApiKey, int(key_or_id))
     if row is None:
         row = _row_for(session, key_or_id)
-    if row is None:
-        raise NotFound(f"no key {key_or_id!r}", field="key")
+    if row is None or (site is not None and row.site_id != site.id):
+        raise NotFound(f"no key {key_or_id!r}" + (" on this site" if site is not None else ""), field="key")
     if row.revoked_at is None:
         row.revoked_at = utcnow()
+        site_audit.record(session, row.site_id, "key_revoke", actor, actor_id,
+                          {"key_id": row.id, "hint": row.key_hint, "label": row.label})
     return row

@@ -7,7 +7,8 @@
   only their SHA-256 is stored. They are distinct from a site's 12-hex-character API key, which
   is accepted only by the comment endpoints.
 
-The caller commits.
+Linking a user to a site or unlinking them is written to the site's audit log
+(``service.store.site_audit``), with who did it (``actor`` / ``actor_id``). The caller commits.
 """
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from service.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from service.accounts.sites import find_site, normalize_site_url
-from service.store.tables import Site, User
+from service.store import site_audit
+from service.store.tables import Site, User, UserSite
 
 ROLES = ("admin", "moderator")
 #: Shortest and longest accepted password (characters).
@@ -91,7 +93,8 @@ def _sites_by_url(session: Session, urls: Iterable[str]) -> list[Site]:
     return found
 
 
-def create_user(session: Session, email: str, password: str, role: str, site_urls: Iterable[str] = ()) -> User:
+def create_user(session: Session, email: str, password: str, role: str, site_urls: Iterable[str] = (), *,
+                actor: str = "", actor_id: int | None = None) -> User:
     """Create a user.
 
     Args:
@@ -116,7 +119,14 @@ def create_user(session: Session, email: str, password: str, role: str, site_url
     user.sites = _sites_by_url(session, site_urls)
     session.add(user)
     session.flush()
+    for site in user.sites:
+        _audit_link(session, site, user, True, actor, actor_id)
     return user
+
+
+def _audit_link(session: Session, site: Site, user: User, added: bool, actor: str, actor_id: int | None) -> None:
+    site_audit.record(session, site, "moderator_add" if added else "moderator_remove", actor, actor_id,
+                      {"email": user.email, "user_id": user.id, "role": user.role})
 
 
 def get_user(session: Session, email: str) -> User:
@@ -148,13 +158,60 @@ def end_sessions(session: Session, user: User) -> None:
     user.session_version = (user.session_version or 0) + 1
 
 
-def set_sites(session: Session, user: User, site_urls: Iterable[str], *, add: bool = True) -> None:
+def set_sites(session: Session, user: User, site_urls: Iterable[str], *, add: bool = True, actor: str = "",
+              actor_id: int | None = None) -> None:
     """Add (``add=True``) or remove the given sites of ``user``. Raises ``NotFound`` for an unknown site."""
     sites = _sites_by_url(session, site_urls)
     if add:
-        user.sites = list(user.sites) + [s for s in sites if s not in user.sites]
+        changed = [s for s in sites if s not in user.sites]
+        user.sites = list(user.sites) + changed
     else:
+        changed = [s for s in sites if s in user.sites]
         user.sites = [s for s in user.sites if s not in sites]
+    for site in changed:
+        _audit_link(session, site, user, add, actor, actor_id)
+
+
+def moderators_of(session: Session, site: Site) -> list[User]:
+    """The users linked to ``site`` (moderators; an admin linked to it too), by e-mail."""
+    return list(session.scalars(select(User).join(UserSite, UserSite.user_id == User.id)
+                                .where(UserSite.site_id == site.id).order_by(User.email)))
+
+
+def admins(session: Session) -> list[User]:
+    """Every admin (they see and moderate every site), by e-mail."""
+    return list(session.scalars(select(User).where(User.role == "admin").order_by(User.email)))
+
+
+def add_moderator(session: Session, site: Site, email: str, *, actor: str = "",
+                  actor_id: int | None = None) -> tuple[User, bool]:
+    """Let the existing moderator ``email`` moderate ``site``: ``(user, added)``, ``added`` false
+    when they already did. Raises ``ValidationFailed`` (field ``email``) for an address that is no
+    e-mail, an unknown user, or an admin (admins see every site anyway)."""
+    value = normalize_email(email)
+    user = session.scalar(select(User).where(User.email == value))
+    if user is None:
+        raise ValidationFailed(f"no user {value}: create them first with "
+                               f"`saring users create --email {value} --role moderator`", field="email")
+    if user.role == "admin":
+        raise ValidationFailed(f"{value} is an admin: admins see and moderate every site already", field="email")
+    if site in user.sites:
+        return user, False
+    user.sites = list(user.sites) + [site]
+    _audit_link(session, site, user, True, actor, actor_id)
+    return user, True
+
+
+def remove_moderator(session: Session, site: Site, user_id: int, *, actor: str = "",
+                     actor_id: int | None = None) -> User:
+    """Stop user ``user_id`` moderating ``site`` (their other sites stay). Raises ``NotFound``
+    (field ``user``) unless they moderate it."""
+    user = session.get(User, user_id)
+    if user is None or site not in user.sites:
+        raise NotFound(f"user {user_id} does not moderate this site", field="user")
+    user.sites = [s for s in user.sites if s.id != site.id]
+    _audit_link(session, site, user, False, actor, actor_id)
+    return user
 
 
 def set_active(session: Session, user: User, active: bool) -> None:

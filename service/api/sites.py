@@ -137,7 +137,9 @@ class Learning(MethodView):
         """Change shadow mode, languages or settings (only the fields given)."""
         session = db_session()
         site = _site(site_id)
-        settings.configure_site(site, body.get("shadow_mode"), body.get("languages"), body.get("settings"))
+        actor = current_actor()
+        settings.configure_site(site, body.get("shadow_mode"), body.get("languages"), body.get("settings"),
+                                actor=actor.name, actor_id=actor.user_id, session=session)
         session.commit()
         return settings.describe_site(site)
 
@@ -158,8 +160,9 @@ class Lists(MethodView):
     def post(self, body: dict, site_id: int) -> ListEntry:
         """Add an entry (the same kind and value again changes its action and note)."""
         session = db_session()
+        actor = current_actor()
         row = lists.add_entry(session, _site(site_id).id, body["kind"], body["value"], body["action"], body["note"],
-                              created_by=current_actor().name)
+                              created_by=actor.name, actor_id=actor.user_id)
         session.commit()
         return row
 
@@ -172,5 +175,6 @@ class ListEntryView(MethodView):
     def delete(self, site_id: int, entry_id: int) -> None:
         """Remove an entry."""
         session = db_session()
-        lists.remove_entry(session, _site(site_id).id, entry_id)
+        actor = current_actor()
+        lists.remove_entry(session, _site(site_id).id, entry_id, actor=actor.name, actor_id=actor.user_id)
         session.commit()

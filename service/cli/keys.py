@@ -23,9 +23,9 @@ def keys_create(cli: CliContext, site_url: str, label: str) -> None:
 
     try:
         with session_scope(cli.database) as s:
-            new = sites.create_key(s, site_url, label)
+            new = sites.create_key(s, site_url, label, actor="cli")
     except SaringError as exc:
-        raise click.BadParameter(exc.message, param_hint="--site") from None
+        raise click.BadParameter(exc.message, param_hint=f"--{exc.field}" if exc.field == "label" else "--site") from None
     click.echo(f"Site {new.site_url} (id {new.site_id}); key id {new.key_id}. Keep the key: only its hash is stored.")
     click.echo(new.key)
 
@@ -74,7 +74,7 @@ def keys_revoke(cli: CliContext, key_or_id: str) -> None:
 
     try:
         with session_scope(cli.database) as s:
-            row = sites.revoke_key(s, key_or_id)
+            row = sites.revoke_key(s, key_or_id, actor="cli")
             click.echo(f"key {row.id} ({row.key_hint}…) of {row.site.url} revoked")
     except SaringError as exc:
         raise click.ClickException(exc.message) from None

@@ -1,7 +1,8 @@
-"""``saring sites list|set-callback|thresholds``: a site's callback URL and thresholds.
+"""``saring sites list|set-callback|rotate-secret|thresholds|lists|learning|events``: a site's
+callback URL, thresholds, lists and learning settings, and the audit log of their changes.
 
-The rules live in ``service.accounts.sites`` (lookup, thresholds) and ``service.webhooks.outbox``
-(callback URL and secret).
+The rules live in ``service.accounts.sites`` (lookup, thresholds), ``service.webhooks.outbox``
+(callback URL and secret) and ``service.learning``; each change is audited there (actor ``cli``).
 """
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ import click
 
 from service.cli.context import CliContext, fail, pass_cli
 from service.errors import SaringError
+
+#: Who the audit log names for changes made on the command line.
+ACTOR = "cli"
 
 
 def _find_site(session, url: str):
@@ -69,7 +73,7 @@ def sites_set_callback(cli: CliContext, site_url: str, callback_url: str | None,
         with session_scope(cli.database) as s:
             site = _find_site(s, site_url)
             in_force = webhooks.set_callback(s, site, None if clear else callback_url, secret,
-                                             allow_internal=cli.settings.webhook_allow_internal)
+                                             allow_internal=cli.settings.webhook_allow_internal, actor=ACTOR)
             url = site.url
     except SaringError as exc:
         raise fail(exc) from None
@@ -79,6 +83,44 @@ def sites_set_callback(cli: CliContext, site_url: str, callback_url: str | None,
     click.echo(f"{url}: decisions go to {callback_url}, signed with HMAC-SHA256 in "
                f"{webhooks.SIGNATURE_HEADER}: sha256=<hex>. Secret:")
     click.echo(in_force)
+
+
+@sites.command("rotate-secret")
+@click.option("--site", "site_url", required=True, help="the site's URL")
+@pass_cli
+def sites_rotate_secret(cli: CliContext, site_url: str) -> None:
+    """Give the site a new callback signing secret (the last line printed); the old one stops
+    verifying at once."""
+    from service.store.db import session_scope
+    from service.webhooks import outbox as webhooks
+
+    try:
+        with session_scope(cli.database) as s:
+            site = _find_site(s, site_url)
+            secret = webhooks.rotate_secret(s, site, actor=ACTOR)
+            url = site.url
+    except SaringError as exc:
+        raise fail(exc) from None
+    click.echo(f"{url}: new signing secret (the old one no longer verifies):")
+    click.echo(secret)
+
+
+@sites.command("events")
+@click.option("--site", "site_url", required=True)
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
+@pass_cli
+def sites_events(cli: CliContext, site_url: str, limit: int) -> None:
+    """The audit log of the site's settings, newest first: when, who, what."""
+    from service.store import site_audit
+    from service.store.db import session_scope
+
+    with session_scope(cli.database) as s:
+        site = _find_site(s, site_url)
+        rows = site_audit.events_of(s, site.id, limit=limit).events
+        for e in rows:
+            click.echo(f"{e.created_at:%Y-%m-%d %H:%M:%S}  {e.actor or '-':<24}  {site_audit.describe(e)}")
+        if not rows:
+            click.echo(f"{site.url}: no changes recorded")
 
 
 @sites.command("thresholds")
@@ -101,9 +143,9 @@ def sites_thresholds(cli: CliContext, site_url: str, hold: float | None, reject:
         with session_scope(cli.database) as s:
             site = _find_site(s, site_url)
             if model_default:
-                sites_mod.clear_thresholds(s, site, lang)
+                sites_mod.clear_thresholds(s, site, lang, actor=ACTOR)
             elif hold is not None or reject is not None:
-                sites_mod.set_thresholds(s, site, hold, reject, lang)
+                sites_mod.set_thresholds(s, site, hold, reject, lang, actor=ACTOR)
             s.flush()
             version, meta = model_versions.current_metadata(cli.database)
             click.echo(f"{site.url}: thresholds in force (model {version}):")
@@ -163,7 +205,7 @@ def lists_add(cli: CliContext, site_url: str, kind: str, value: str, action: str
     try:
         with session_scope(cli.database) as s:
             site = _find_site(s, site_url)
-            row = lists.add_entry(s, site.id, kind, value, action, note, created_by="cli")
+            row = lists.add_entry(s, site.id, kind, value, action, note, created_by=ACTOR)
             click.echo(_entry_line(row))
     except SaringError as exc:
         if exc.field in ("value", "note"):
@@ -183,7 +225,7 @@ def lists_remove(cli: CliContext, site_url: str, entry_id: int) -> None:
     try:
         with session_scope(cli.database) as s:
             site = _find_site(s, site_url)
-            row = lists.remove_entry(s, site.id, entry_id)
+            row = lists.remove_entry(s, site.id, entry_id, actor=ACTOR)
             click.echo(f"removed {_entry_line(row).strip()}")
     except SaringError as exc:
         raise fail(exc) from None
@@ -212,7 +254,7 @@ def sites_learning(cli: CliContext, site_url: str, shadow: bool | None, language
         langs = [c for c in (languages or "").replace(" ", ",").split(",") if c] if languages is not None else None
         with session_scope(cli.database) as s:
             site = _find_site(s, site_url)
-            learning.configure_site(site, shadow, langs, changes)
+            learning.configure_site(site, shadow, langs, changes, actor=ACTOR, session=s)
             d = learning.describe_site(site)
     except SaringError as exc:
         raise click.BadParameter(exc.message, param_hint=exc.field or "") from None

@@ -42,7 +42,7 @@ def users_create(cli: CliContext, email: str, role: str, sites: tuple[str, ...])
     password = _read_password()
     try:
         with session_scope(cli.database) as s:
-            user = users_mod.create_user(s, email, password, role, sites)
+            user = users_mod.create_user(s, email, password, role, sites, actor="cli")
             site_list = ", ".join(x.url for x in user.sites) or ("every site" if role == "admin" else "no site yet")
             click.echo(f"created {role} {user.email} (id {user.id}); sites: {site_list}")
     except SaringError as exc:
@@ -81,8 +81,8 @@ def users_sites(cli: CliContext, email: str, add: tuple[str, ...], remove: tuple
     try:
         with session_scope(cli.database) as s:
             user = users_mod.get_user(s, email)
-            users_mod.set_sites(s, user, add, add=True)
-            users_mod.set_sites(s, user, remove, add=False)
+            users_mod.set_sites(s, user, add, add=True, actor="cli")
+            users_mod.set_sites(s, user, remove, add=False, actor="cli")
             click.echo(f"{user.email}: " + (", ".join(x.url for x in user.sites) or "no sites"))
     except SaringError as exc:
         raise fail(exc) from None

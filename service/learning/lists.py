@@ -16,7 +16,8 @@ Kinds (``list_entries.kind``) and how a value matches:
 
 Actions: ``accept``, ``hold`` (at least: a comment the model rejects stays rejected), ``reject``.
 When several entries match, the strictest action wins (reject > hold > accept); its reason is the
-first of the comment's and names the entry. Plain Python, no Flask.
+first of the comment's and names the entry. Adding and removing entries is written to the site's
+audit log (``service.store.site_audit``). Plain Python, no Flask.
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from sqlalchemy.orm import Session
 from models.text import MAX_TEXT_CHARS, fold_lookalikes, join_spaced_letters
 from service.errors import NotFound, ValidationFailed
 from service.learning.entities import MAX_LINKS_READ, addresses, host_of, link_hosts, normal_email
+from service.store import site_audit
 from service.store.dialect import insert_or_ignore
 from service.store.tables import ListEntry, utcnow
 
@@ -140,8 +142,9 @@ def normalise_value(kind: str, value: str) -> str:
 
 
 def add_entry(session: Session, site_id: int, kind: str, value: str, action: str, note: str = "",
-              created_by: str = "") -> ListEntry:
+              created_by: str = "", *, actor_id: int | None = None) -> ListEntry:
     """Add an entry (or change the action and note of the same kind and value). The caller commits.
+    ``created_by`` (and ``actor_id``, their ``users.id``) is who adds it, also in the audit log.
     Raises ``ValidationFailed`` naming ``kind``, ``value``, ``action`` or ``note``."""
     if action not in ACTIONS:
         raise ValidationFailed(f"action must be one of {', '.join(ACTIONS)}", field="action")
@@ -150,6 +153,7 @@ def add_entry(session: Session, site_id: int, kind: str, value: str, action: str
     stored = normalise_value(kind, value)
     row = session.scalar(select(ListEntry).where(ListEntry.site_id == site_id, ListEntry.kind == kind,
                                                  ListEntry.value == stored))
+    previous = row.action if row is not None else None
     if row is None:
         count = session.query(ListEntry).filter(ListEntry.site_id == site_id).count()
         if count >= MAX_ENTRIES_PER_SITE:
@@ -162,16 +166,22 @@ def add_entry(session: Session, site_id: int, kind: str, value: str, action: str
                                                      ListEntry.value == stored).execution_options(populate_existing=True))
     row.action, row.note = action, note or row.note
     session.flush()
+    site_audit.record(session, site_id, "list_add", created_by, actor_id,
+                      {"entry_id": row.id, "kind": kind, "value": stored, "list_action": action, "note": row.note,
+                       "previous_action": previous})
     return row
 
 
-def remove_entry(session: Session, site_id: int, entry_id: int) -> ListEntry:
-    """Delete entry ``entry_id`` of ``site_id``. Raises ``NotFound`` (field ``entry``)."""
+def remove_entry(session: Session, site_id: int, entry_id: int, *, actor: str = "",
+                 actor_id: int | None = None) -> ListEntry:
+    """Delete entry ``entry_id`` of ``site_id`` (audited). Raises ``NotFound`` (field ``entry``)."""
     row = session.get(ListEntry, entry_id)
     if row is None or row.site_id != site_id:
         raise NotFound(f"no list entry {entry_id} on this site", field="entry")
     session.delete(row)
     session.flush()
+    site_audit.record(session, site_id, "list_remove", actor, actor_id,
+                      {"entry_id": row.id, "kind": row.kind, "value": row.value, "list_action": row.action})
     return row
 
 

@@ -2,14 +2,17 @@
 
 A site stores only what differs from :data:`DEFAULTS` (``sites.learning``, JSON); shadow mode and
 the expected languages have columns of their own (``sites.shadow_mode``, ``sites.languages``).
-Plain Python, no Flask.
+Changes are written to the site's audit log (``service.store.site_audit``). Plain Python, no Flask.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 from typing import Any, Mapping
 
+from sqlalchemy.orm import Session, object_session
+
 from service.errors import ValidationFailed
+from service.store import site_audit
 
 
 @dataclass(frozen=True)
@@ -134,17 +137,35 @@ def validate_languages(codes: list[str]) -> list[str]:
 
 
 def configure_site(site: Any, shadow_mode: bool | None = None, languages: list[str] | None = None,
-                   changes: Mapping[str, Any] | None = None) -> None:
+                   changes: Mapping[str, Any] | None = None, *, actor: str = "", actor_id: int | None = None,
+                   session: Session | None = None) -> dict[str, list[Any]]:
     """Change a site's shadow mode, expected languages and learning settings (each only when given).
-    Validates everything before changing anything; the caller commits. Raises ``ValidationFailed``."""
+    Validates everything before changing anything; the caller commits. Raises ``ValidationFailed``.
+
+    Returns what changed, ``{name: [before, after]}``, and writes it (when not empty) to the audit
+    log of the site's session (``session``, else the one ``site`` belongs to)."""
     new_languages = validate_languages(languages) if languages is not None else None
     new_learning = validate_overrides(changes, site.learning) if changes else None
+    changed: dict[str, list[Any]] = {}
+    if shadow_mode is not None and bool(shadow_mode) != bool(site.shadow_mode):
+        changed["shadow_mode"] = [bool(site.shadow_mode), bool(shadow_mode)]
+    if new_languages is not None and new_languages != list(site.languages or []):
+        changed["languages"] = [list(site.languages or []), new_languages]
+    if new_learning is not None:
+        old = dict(site.learning or {})
+        for name in NAMES:
+            if old.get(name) != new_learning.get(name):
+                changed[name] = [old.get(name), new_learning.get(name)]
     if shadow_mode is not None:
         site.shadow_mode = bool(shadow_mode)
     if new_languages is not None:
         site.languages = new_languages
     if new_learning is not None:
         site.learning = new_learning
+    session = session if session is not None else object_session(site)
+    if changed and session is not None:
+        site_audit.record(session, site, "learning_change", actor, actor_id, {"changes": changed})
+    return changed
 
 
 def describe_site(site: Any) -> dict[str, Any]:

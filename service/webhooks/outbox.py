@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from service.errors import ValidationFailed
 from service.accounts.sites import normalize_site_url
+from service.store import site_audit
 from service.store.tables import Comment, Site, WebhookDelivery, utcnow
 from service.webhooks import targets
 
@@ -71,17 +72,22 @@ def new_secret() -> str:
 
 
 def set_callback(session: Session, site: Site, url: str | None, secret: str | None = None,
-                 allow_internal: bool = False) -> str | None:
+                 allow_internal: bool = False, *, actor: str = "", actor_id: int | None = None) -> str | None:
     """Register (or with ``url=None`` remove) ``site``'s callback URL. Returns the secret in force
     (a new one is generated when none is given and the site has none). Raises ``ValidationFailed``
     (field ``url``) unless ``url`` is an absolute http(s) URL without credentials whose host does
     not resolve to an internal address (``service.webhooks.targets``; ``allow_internal`` lifts the
-    address check), (field ``secret``) for a secret under 16 characters. The caller commits."""
+    address check), (field ``secret``) for a secret under 16 characters. Written to the site's
+    audit log (never the secret: only whether it is new). The caller commits."""
     from urllib.parse import urlsplit
 
+    previous = site.callback_url
     if url is None:
+        had = previous is not None or site.callback_secret is not None
         site.callback_url = None
         site.callback_secret = None
+        if had and session is not None:
+            site_audit.record(session, site, "callback_clear", actor, actor_id, {"previous_url": previous})
         return None
     bad = ValidationFailed("url must be an absolute http(s) URL, e.g. https://news.example/saring-hook", field="url")
     try:
@@ -94,8 +100,24 @@ def set_callback(session: Session, site: Site, url: str | None, secret: str | No
     targets.resolve(url, allow_internal, must_resolve=False)
     if secret is not None and len(secret) < 16:
         raise ValidationFailed("secret must have at least 16 characters", field="secret")
+    change = "given" if secret is not None and secret != site.callback_secret else (
+        "kept" if site.callback_secret else "new")
     site.callback_url = url.strip()
     site.callback_secret = secret or site.callback_secret or new_secret()
+    if session is not None:  # None: checking a URL on a site outside any session (nothing is stored)
+        site_audit.record(session, site, "callback_set", actor, actor_id,
+                          {"url": site.callback_url, "previous_url": previous, "secret_change": change})
+    return site.callback_secret
+
+
+def rotate_secret(session: Session, site: Site, *, actor: str = "", actor_id: int | None = None) -> str:
+    """Give ``site`` a new callback secret and return it (the only time it is shown): deliveries
+    are signed with it from now on, pending ones included. Raises ``ValidationFailed`` (field
+    ``url``) when the site has no callback URL. Audited (without the secret). The caller commits."""
+    if not site.callback_url:
+        raise ValidationFailed("this site has no callback URL: set one first (a secret comes with it)", field="url")
+    site.callback_secret = new_secret()
+    site_audit.record(session, site, "secret_rotate", actor, actor_id, {"url": site.callback_url})
     return site.callback_secret
 
 

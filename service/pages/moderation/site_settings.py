@@ -1,40 +1,61 @@
 """The site settings page of the moderators' web page (routes on the ``moderation`` blueprint).
 
-* ``GET /moderation/sites/<id>``: a site's shadow mode, expected languages, the site-learning
-  settings in force (site overrides marked) and its allow / block list entries
-  (``service.learning.settings`` / ``service.learning.lists``);
-* ``POST /moderation/sites/<id>/lists``: add an entry (``kind``, ``value``, ``action``, ``note``);
-* ``POST /moderation/sites/<id>/lists/<entry_id>/remove``: remove one;
-* ``POST /moderation/sites/<id>/learning``: shadow mode (checkbox ``shadow_mode``) and languages
-  (``languages``, comma separated; empty turns the language policy off).
+``GET /moderation/sites/<id>`` shows, per section (``moderation/site/*.html``):
 
-Moderators of the site (and admins) may look; a site the moderator does not moderate is not found
-(404, as an unknown id, so that ids of other sites are not revealed). Only admins may change
-anything (403); each form carries the page's CSRF token. A change redirects back here with a
-notice; an invalid value answers 400 with the message next to its form and stores nothing.
+* thresholds per language: the model's validated pair beside the site's override and what is in
+  force with its source (``service.accounts.sites.thresholds_table``);
+* shadow mode, expected languages and the site-learning settings in force (``service.learning.settings``);
+* the allow / block list entries (``service.learning.lists``);
+* the callback URL and whether a signing secret is set (``service.webhooks.outbox``);
+* the site's API keys (hint, label, created, revoked) and the users who moderate it;
+* the audit log of every change (``service.store.site_audit``), newest first, 50 a page
+  (``?before=<event id>`` for older ones).
+
+The forms that change them post to the routes of ``site_policy_forms`` (lists, shadow mode,
+languages), ``site_threshold_forms`` (thresholds) and ``site_access_forms`` (callback, secret,
+keys, moderators). Moderators of the site (and admins) may look; a site the moderator does not
+moderate is not found (404, as an unknown id, so that ids of other sites are not revealed). Only
+admins may change anything (403); each form carries the page's CSRF token. A change redirects
+back here with a notice, except a new key or secret: that answer shows it, once, and it is never
+shown again. An invalid value answers 400 with the message next to its form and stores nothing.
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Mapping
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request
 from flask.typing import ResponseReturnValue
 
+from service.accounts import sites as site_accounts
+from service.accounts import users
 from service.errors import Forbidden, NotFound, ValidationFailed
 from service.learning import lists, settings
 from service.pages.moderation.views import bp
+from service.serving import versions
+from service.store import site_audit
 from service.store.tables import Site
+from service.validation import parse_int
 from service.web.auth import current_actor, require_csrf
-from service.web.context import db_session
+from service.web.context import db_session, runtime
 
 #: Form fields of each form on the page (an error naming one is shown next to it).
-ENTRY_FIELDS = ("kind", "value", "action", "note")
-LEARNING_FIELDS = ("shadow_mode", "languages")
+FORM_FIELDS: dict[str, tuple[str, ...]] = {
+    "entry": ("kind", "value", "action", "note"),
+    "learning": ("shadow_mode", "languages"),
+    "thresholds": ("lang", "hold", "reject"),
+    "callback": ("url",),
+    "key": ("label",),
+    "moderator": ("email",),
+}
+#: An error of these domain fields marks these form fields.
+FIELD_ALIASES = {"thresholds": ("hold", "reject")}
 ACTION_LABELS = {"accept": "accept (allow list)", "hold": "hold for review", "reject": "reject (block list)"}
+#: What each source of ``models.thresholds.operating_point`` means, as the page says it.
+SOURCE_LABELS = {"site_lang": "site, this language", "site": "site, every language",
+                 "model_lang": "model, this language", "model": "model, pooled", "fallback": "built-in fallback"}
 
 
-def _visible_site(site_id: int) -> Site:
+def visible_site(site_id: int) -> Site:
     """Site ``site_id`` if the signed-in user moderates it (admins: every site), else ``NotFound``."""
     site = db_session().get(Site, site_id)
     if site is None or not current_actor().can_moderate(site.id):
@@ -42,87 +63,84 @@ def _visible_site(site_id: int) -> Site:
     return site
 
 
-def _site_to_change(site_id: int) -> Site:
-    """For a change: the CSRF check, the site (as ``_visible_site``) and ``Forbidden`` for a moderator."""
+def site_to_change(site_id: int) -> Site:
+    """For a change: the CSRF check, the site (as ``visible_site``) and ``Forbidden`` for a moderator."""
     require_csrf()
-    site = _visible_site(site_id)
+    site = visible_site(site_id)
     if current_actor().role != "admin":
         raise Forbidden("only admins may change a site's lists and settings", field="site")
     return site
 
 
-def _render(site: Site, status: int = 200, error: ValidationFailed | None = None, error_form: str = "",
-            entry_values: Mapping[str, str] | None = None, learning_values: Mapping[str, Any] | None = None
-            ) -> ResponseReturnValue:
+def who() -> dict[str, Any]:
+    """``actor`` / ``actor_id`` keywords of the domain functions: the signed-in admin."""
+    actor = current_actor()
+    return {"actor": actor.name, "actor_id": actor.user_id}
+
+
+def form_values(names: tuple[str, ...]) -> dict[str, str]:
+    """The posted text of ``names`` ("" for a missing one)."""
+    return {name: request.form.get(name, "") for name in names}
+
+
+def _default_values(site: Site, config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        "entry": {"kind": "word", "value": "", "action": "reject", "note": ""},
+        "learning": {"shadow_mode": config["shadow_mode"], "languages": ", ".join(config["languages"])},
+        "thresholds": {"lang": "", "hold": "", "reject": ""},
+        "callback": {"url": site.callback_url or ""},
+        "key": {"label": ""},
+        "moderator": {"email": ""},
+    }
+
+
+def _events_before() -> int | None:
+    text = request.args.get("before", "")
+    if not text:
+        return None
+    try:
+        return parse_int(text, "before")
+    except ValidationFailed:
+        return None  # a mangled link shows the newest events
+
+
+def render_site(site: Site, status: int = 200, error: ValidationFailed | None = None, error_form: str = "",
+                values: Mapping[str, Any] | None = None, shown_once: Mapping[str, Any] | None = None,
+                notice: str = "") -> ResponseReturnValue:
+    """The page for ``site``. ``error`` / ``error_form``: a refused change, shown next to that form
+    with ``values`` (what was typed) kept in it; ``shown_once``: a new key or secret
+    (``{"what", "value", ...}``) shown in this answer only; ``notice``: what was just done."""
+    s = db_session()
     config = settings.describe_site(site)
-    entries = lists.entries_of(db_session(), site.id)
-    if learning_values is None:
-        learning_values = {"shadow_mode": config["shadow_mode"], "languages": ", ".join(config["languages"])}
+    entries = lists.entries_of(s, site.id)
+    version, metadata = versions.current_metadata(runtime().db)
+    all_values = _default_values(site, config)
+    if error_form and values is not None:
+        all_values[error_form] = {**all_values.get(error_form, {}), **values}
     field = error.field if error is not None else None
-    fields = ENTRY_FIELDS if error_form == "entry" else LEARNING_FIELDS
+    form_fields = FORM_FIELDS.get(error_form, ())
+    error_fields = {f for f in (*FIELD_ALIASES.get(field or "", ()), field) if f in form_fields}
+    before = _events_before()
     return render_template(
         "moderation/site.html", site=site, config=config, defaults=settings.DEFAULTS, entries=entries,
         is_admin=current_actor().role == "admin", kinds=[(k, lists.KIND_NAMES[k]) for k in lists.KINDS],
         kind_names=lists.KIND_NAMES, action_labels=ACTION_LABELS,
         allow_count=sum(1 for e in entries if e.action == "accept"),
-        error=error, error_form=error_form, error_field=field if field in fields else None,
-        entry_values=entry_values or {"kind": "word", "value": "", "action": "reject", "note": ""},
-        learning_values=learning_values), status
+        model_version=version, threshold_rows=site_accounts.thresholds_table(site, metadata),
+        site_pair=site.hold_threshold is not None or site.reject_threshold is not None,
+        lang_overrides=set(site.thresholds_by_lang or {}), source_labels=SOURCE_LABELS,
+        keys=site_accounts.keys_of(s, site.id), key_length=site_accounts.KEY_LENGTH,
+        moderators=users.moderators_of(s, site), admins=users.admins(s),
+        events=site_audit.events_of(s, site.id, before), events_before=before, describe_event=site_audit.describe,
+        error=error, error_form=error_form, error_fields=error_fields, values=all_values,
+        shown_once=shown_once, notice=notice), status
 
 
 @bp.route("/sites/<dbint:site_id>")
 def site_page(site_id: int) -> ResponseReturnValue:
-    """A site's shadow mode, languages, settings in force and list entries (admins: with the forms)."""
-    return _render(_visible_site(site_id))
+    """A site's thresholds, policy, lists, callback, keys, moderators and audit log (admins: with the forms)."""
+    return render_site(visible_site(site_id))
 
 
-@bp.route("/sites/<dbint:site_id>/lists", methods=["POST"])
-def add_list_entry(site_id: int) -> ResponseReturnValue:
-    """Add an allow / block list entry (the same kind and value again changes its action and note)."""
-    site = _site_to_change(site_id)
-    form = {name: request.form.get(name, "") for name in ENTRY_FIELDS}
-    s = db_session()
-    try:
-        row = lists.add_entry(s, site.id, form["kind"], form["value"], form["action"], form["note"],
-                              created_by=current_actor().name)
-    except ValidationFailed as exc:
-        s.rollback()
-        return _render(site, 400, exc, "entry", entry_values=form)
-    s.commit()
-    which = "allow list" if row.action == "accept" else "block list"
-    flash(f'Saved {which} entry {row.id}: {lists.KIND_NAMES[row.kind]} "{row.value}" → {row.action}.', "info")
-    return redirect(url_for("moderation.site_page", site_id=site.id))
-
-
-@bp.route("/sites/<dbint:site_id>/lists/<dbint:entry_id>/remove", methods=["POST"])
-def remove_list_entry(site_id: int, entry_id: int) -> ResponseReturnValue:
-    """Remove one list entry (``NotFound`` for an entry of another site or one already removed)."""
-    site = _site_to_change(site_id)
-    s = db_session()
-    row = lists.remove_entry(s, site.id, entry_id)
-    s.commit()
-    flash(f'Removed entry {entry_id}: {lists.KIND_NAMES.get(row.kind, row.kind)} "{row.value}".', "info")
-    return redirect(url_for("moderation.site_page", site_id=site.id))
-
-
-def _language_codes(text: str) -> list[str]:
-    """``"id, en"`` (commas and/or spaces) → ``["id", "en"]``; checked by ``settings.configure_site``."""
-    return [code for code in re.split(r"[,\s]+", text) if code]
-
-
-@bp.route("/sites/<dbint:site_id>/learning", methods=["POST"])
-def change_learning(site_id: int) -> ResponseReturnValue:
-    """Set shadow mode (checkbox) and the expected languages (comma separated; empty: no policy)."""
-    site = _site_to_change(site_id)
-    shadow = request.form.get("shadow_mode", "") in ("on", "1", "true")
-    text = request.form.get("languages", "")
-    s = db_session()
-    try:
-        settings.configure_site(site, shadow_mode=shadow, languages=_language_codes(text))
-    except ValidationFailed as exc:
-        s.rollback()
-        return _render(site, 400, exc, "learning", learning_values={"shadow_mode": shadow, "languages": text})
-    s.commit()
-    languages = ", ".join(site.languages or []) or "none (no language policy)"
-    flash(f"Saved: shadow mode {'on' if site.shadow_mode else 'off'}; expected languages {languages}.", "info")
-    return redirect(url_for("moderation.site_page", site_id=site.id))
+# the forms' routes (each module registers its own on ``bp``)
+from service.pages.moderation import site_access_forms, site_policy_forms, site_threshold_forms  # noqa: E402,F401

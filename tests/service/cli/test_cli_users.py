@@ -150,6 +150,7 @@ def test_sites_thresholds_rules(cli):
     assert r.exit_code == 0 and "[site_lang]" not in r.output and "[site]" in r.output, r.output
     r = thresholds("--model-default")
     assert r.exit_code == 0 and "[site" not in r.output and "[model_lang]" in r.output and "[model]" in r.output, r.output
+    assert "hold model, reject model" in cli.invoke(main, ["sites", "list"]).output
     r = cli.invoke(main, ["sites", "thresholds", "--site", "http://[::1", "--hold", "0.1", "--reject", "0.2"])
     assert r.exit_code == 1 and "site must be an absolute http(s) URL" in r.output, (r.output, r.exception)
     r = cli.invoke(main, ["sites", "thresholds", "--site", "https://unknown.example", "--model-default"])
