@@ -33,6 +33,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.accounts.sites import normalize_site_url
+from service.store import site_audit
 from service.store.dialect import insert_or_ignore
 from service.store.tables import ApiKey, KeySite, Site, UserSite, utcnow
 
@@ -158,6 +159,8 @@ def _create_covered(session: Session, key: ApiKey, own: Site, url: str) -> SiteC
     for user_id in session.scalars(select(UserSite.user_id).where(UserSite.site_id == own.id)):
         insert_or_ignore(session, UserSite.__table__, {"user_id": user_id, "site_id": site.id},
                          ["user_id", "site_id"])
+    site_audit.record(session, site, "site_create", f"key {key.key_hint}…", None,
+                      {"url": url, "by_key_id": key.id, "key_site_id": own.id})
     log.info("key %s (%s…) covers the new site %s (id %s)", key.id, key.key_hint, url, site.id)
     return SiteChoice(site, "new", url)
 

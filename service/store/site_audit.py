@@ -95,6 +95,9 @@ def describe(event: SiteEvent) -> str:
     d = event.detail or {}
     a = event.action
     if a == "site_create":
+        if d.get("by_key_id") is not None:
+            return (f"site registered ({d.get('url', '')}): first named as blog by key {d['by_key_id']} "
+                    f"of site {d.get('key_site_id')}, which now covers it")
         return f"site registered ({d.get('url', '')})"
     if a == "thresholds_set":
         return f"thresholds for {_lang(d)}: {_pair(d.get('before'))} → {_pair(d)}"

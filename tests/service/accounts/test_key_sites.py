@@ -6,8 +6,9 @@ from sqlalchemy import select
 
 from service.accounts import key_sites
 from service.errors import ValidationFailed
+from service.store import site_audit
 from service.store.db import session_scope
-from service.store.tables import ApiKey, KeySite, Site, User
+from service.store.tables import ApiKey, KeySite, Site, SiteEvent, User
 
 
 def choose(db, key_id: int, blog: str, create: bool = True) -> tuple[str, str, str] | None:
@@ -35,6 +36,9 @@ def test_a_new_blog_becomes_a_site_the_key_covers(clean_db, new_key):
         assert (site.url, site.name) == ("https://shop.example/store", "shop.example")
         assert key_sites.covers(s, key, site.id) and key_sites.covers(s, key, key.site_id)
         assert key_sites.site_key_ids(s, site.id) == {k}
+        (event,) = s.scalars(select(SiteEvent).where(SiteEvent.site_id == site.id)).all()
+        assert event.action == "site_create" and event.detail["by_key_id"] == k
+        assert "first named as blog by key" in site_audit.describe(event)
 
 
 def test_another_keys_site_is_never_written_into(clean_db, new_key):
