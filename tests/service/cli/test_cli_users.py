@@ -154,3 +154,22 @@ def test_sites_thresholds_rules(cli):
     assert r.exit_code == 1 and "site must be an absolute http(s) URL" in r.output, (r.output, r.exception)
     r = cli.invoke(main, ["sites", "thresholds", "--site", "https://unknown.example", "--model-default"])
     assert r.exit_code == 1 and "no site 'https://unknown.example'" in r.output, r.output
+
+
+def test_comment_history_prints_no_control_characters(cli, clean_db, make_comment):
+    """A reason quoting a comment, or a moderator's note, with an escape sequence or a direction
+    override is printed escaped: it cannot clear the terminal or reverse the line."""
+    from sqlalchemy import select
+
+    from service.store.tables import Comment, Site
+
+    with clean_db.session() as s:
+        site_id = s.scalar(select(Site.id))
+    cid = make_comment(site_id)
+    with clean_db.session() as s:
+        s.get(Comment, cid).reasons = ['Gambling term "\x1b[2JPSTOTO99"', "line\nbreak \u202eevil"]
+        s.commit()
+    r = cli.invoke(main, ["comments", "history", cid])
+    assert r.exit_code == 0, r.output
+    assert "\x1b" not in r.output and "\u202e" not in r.output
+    assert 'reason: Gambling term "\\x1b[2JPSTOTO99"' in r.output and "line\\nbreak \\u202eevil" in r.output
