@@ -131,8 +131,13 @@ class IncompleteThresholds(ValidationFailed):
 
 
 def _valid_lang(lang: str) -> str:
+    """The primary subtag of one language (``id``, ``en_US`` → ``en``); ``ValidationFailed``
+    (field ``lang``) for an empty value, a list (``id,en``: only one language at a time) or an
+    unknown code."""
     from models.lang import LID176_LANGS, primary_subtag
 
+    if not lang.strip() or "," in lang:
+        raise ValidationFailed(f"give one language code such as id or en, not {lang!r}", field="lang")
     code = primary_subtag(lang)
     if code not in LID176_LANGS:
         raise ValidationFailed(f"unknown language {lang!r}: give an ISO 639 code such as id or en", field="lang")
@@ -148,7 +153,7 @@ def set_thresholds(session: Session, site: Site, hold: float | None, reject: flo
     ``ValidationFailed`` (field ``thresholds``) unless ``0 <= hold <= reject <= 1`` and
     (field ``lang``) for an unknown language; nothing is changed then. The caller commits.
     """
-    code = _valid_lang(lang) if lang else None
+    code = _valid_lang(lang) if lang is not None else None
     by_lang = dict(site.thresholds_by_lang or {})
     current = by_lang.get(code, {}) if code else {"hold": site.hold_threshold, "reject": site.reject_threshold}
     new_hold = hold if hold is not None else current.get("hold")
@@ -170,7 +175,7 @@ def clear_thresholds(session: Session, site: Site, lang: str | None = None) -> N
     """Make ``site`` use the model's validated thresholds again — for every language (``lang``
     ``None``: the site's own pair and every per-language override go), or for ``lang`` only.
     The caller commits."""
-    if lang:
+    if lang is not None:
         code = _valid_lang(lang)
         site.thresholds_by_lang = {k: v for k, v in (site.thresholds_by_lang or {}).items() if k != code}
         return
