@@ -82,8 +82,13 @@ def upgrade_key_hashes(session: Session) -> int:
     return len(rows)
 
 
+#: The port a scheme means when none is written (dropped from site URLs).
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def normalize_site_url(url: str) -> str:
-    """``https://Example.com/blog/`` → ``https://example.com/blog``.
+    """``https://Example.com/blog/`` → ``https://example.com/blog``; the scheme's default port and
+    the root label's dot go (``https://example.com.:443`` → ``https://example.com``).
 
     Raises ``ValidationFailed`` (field ``site``) unless ``url`` is an absolute http(s) URL.
     """
@@ -98,9 +103,14 @@ def normalize_site_url(url: str) -> str:
         raise bad from None
     if parts.scheme.lower() not in {"http", "https"} or not host:
         raise bad
-    host = f"[{host.lower()}]" if ":" in host else host.lower()  # IPv6 literals keep their brackets
+    scheme = parts.scheme.lower()
+    host = f"[{host.lower()}]" if ":" in host else host.lower().rstrip(".")  # IPv6 literals keep their brackets
+    if not host:
+        raise bad
+    if port == _DEFAULT_PORTS[scheme]:
+        port = None  # https://blog.example:443 is https://blog.example
     netloc = host + (f":{port}" if port else "")
-    return f"{parts.scheme.lower()}://{netloc}{parts.path.rstrip('/')}"
+    return f"{scheme}://{netloc}{parts.path.rstrip('/')}"
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,8 @@ def test_revoke_huge_id_is_a_clean_error(cli_env):
 def test_ipv6_site_keeps_brackets():
     from service.accounts.sites import normalize_site_url
 
-    assert normalize_site_url("http://[::1]:80/blog/") == "http://[::1]:80/blog"
+    assert normalize_site_url("http://[::1]:8080/blog/") == "http://[::1]:8080/blog"
+    assert normalize_site_url("http://[::1]:80/blog/") == "http://[::1]/blog"  # the default port goes
 
 
 @pytest.mark.parametrize("limit", ["-1", "0", "99999999999999999999999"])
