@@ -272,6 +272,24 @@ def find_terms(text: str) -> dict[str, list[str]]:
     return out
 
 
+def _reading(pattern: re.Pattern[str], read: str, written: str) -> str:
+    """The lexicon reading shown beside a quoted term: ``read`` (the normalised text the category
+    matched), cut to the shortest prefix the category still matches when every letter past it was
+    written in another script. A term with a ``\\w*`` tail swallows a foreign word written against
+    it, which the normaliser folds into a token no one wrote (``pornстаття`` is read
+    ``pornctattr``): the reason then says ``read as "porn"``, never ``ctattr``.
+    """
+    letters = [c for c in written if c.isalnum()]
+    for cut in range(1, len(read)):
+        if not pattern.fullmatch(read[:cut]):
+            continue
+        rest = sum(c.isalnum() for c in read[cut:])
+        tail = letters[-rest:] if 0 < rest <= len(letters) else []
+        if tail and not any(c.isascii() for c in tail):
+            return read[:cut].rstrip()
+    return read
+
+
 def describe(feature: str, record: Any) -> str:
     """A reason sentence for a spam-ward lexicon feature of one comment record ("" if none)."""
     content = str(record.get("content", "") or "")
@@ -282,7 +300,8 @@ def describe(feature: str, record: Any) -> str:
         written = quote(content, m.group(0)) if m else None
         if written is None:
             return f"{label} wording in the author fields" if m is None else f"{label} wording"
-        read = "" if written.lower() == m.group(0) else f' (read as "{m.group(0)}")'
+        reading = _reading(_CATEGORY_RE[cat], m.group(0), written)
+        read = "" if written.lower() == reading else f' (read as "{reading}")'
         return f'{label} term "{written}"{read}'
     if feature == "brand_token":
         found = [b for b in _BRAND_RE.findall(normalize_text(content)) if b not in _BRAND_STOP]

@@ -91,11 +91,20 @@ def find_span(content: str, term: str) -> tuple[int, int] | None:
     return (start, end) if start < end else None
 
 
+#: Whitespace and control characters (C0, DEL, C1): a quote shows each run of them as one space, so
+#: no reason carries a terminal escape sequence (``\x1b[2J``) or a bell into a page, a log or a
+#: terminal (``saring comments history``).
+_BLANK_RE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]+")
+
+
 def quote(content: str, term: str, max_chars: int = MAX_QUOTE_CHARS) -> str | None:
-    """The text of ``content`` that ``term`` was read from (whitespace collapsed, cut to
-    ``max_chars`` with an ellipsis), or ``None`` (:func:`find_span`)."""
+    """The text of ``content`` that ``term`` was read from (whitespace and control characters
+    collapsed to single spaces, cut to ``max_chars`` with an ellipsis), or ``None``
+    (:func:`find_span`, or nothing but control characters)."""
     span = find_span(content, term)
     if span is None:
         return None
-    text = re.sub(r"\s+", " ", content[span[0]:span[1]]).strip()
+    text = _BLANK_RE.sub(" ", content[span[0]:span[1]]).strip()
+    if not text:
+        return None
     return text if len(text) <= max_chars else text[: max_chars - 1] + "…"

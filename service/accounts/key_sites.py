@@ -15,6 +15,12 @@ usage counter. For a key and the ``blog`` a request names (normalised by
    stored and counted under the key's own site, with a note saying so (``not_covered``; logged);
 5. a new ``blog`` when the key already covers ``MAX_COVERED_SITES`` sites → as 4 (``limit``).
 
+A key covers a site it created only while that site has no key of its own: once
+``saring keys create --site`` makes a key for it (the site's owner registering it, perhaps after
+another key named it first as a ``blog``), the site is that key's, and the key that created it
+neither writes into it, reports on it nor reads it any more (rule 4 applies to it). Otherwise any
+key could claim an address before its owner registers it and keep reading and writing there.
+
 ``http`` and ``https`` of one address are one site: ``http://blog.example`` finds the site
 ``https://blog.example`` (a WordPress ``home`` option often differs from the URL the key was made
 for only by its scheme). Where both exist, the key's own or covered one wins over a foreign one.
@@ -27,9 +33,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
 from service.accounts.sites import normalize_site_url
@@ -78,29 +85,43 @@ def _scheme_variants(url: str) -> list[str]:
     return [url, f"{other}://{rest}"] if other else [url]
 
 
+def _unowned(site_id_column: Any) -> ColumnElement[bool]:
+    """SQL: the site has no key of its own (no ``api_keys`` row names it; revoked ones count)."""
+    return ~exists().where(ApiKey.site_id == site_id_column)
+
+
 def covered_site_ids(session: Session, key: ApiKey) -> set[int]:
-    """Ids of the sites ``key`` covers besides its own."""
-    return set(session.scalars(select(KeySite.site_id).where(KeySite.api_key_id == key.id)))
+    """Ids of the sites ``key`` covers besides its own (those with no key of their own)."""
+    return set(session.scalars(select(KeySite.site_id).where(KeySite.api_key_id == key.id,
+                                                             _unowned(KeySite.site_id))))
 
 
 def covers(session: Session, key: ApiKey, site_id: int) -> bool:
     """Whether ``site_id`` is ``key``'s own site or one it covers."""
     if site_id == key.site_id:
         return True
-    return session.get(KeySite, (key.id, site_id)) is not None
+    return site_id in covered_site_ids(session, key)
 
 
 def covered_sites(session: Session, key: ApiKey) -> list[Site]:
     """The sites ``key`` covers besides its own, by URL."""
     return list(session.scalars(select(Site).join(KeySite, KeySite.site_id == Site.id)
-                                .where(KeySite.api_key_id == key.id).order_by(Site.url)))
+                                .where(KeySite.api_key_id == key.id, _unowned(Site.id)).order_by(Site.url)))
+
+
+def covering_keys(session: Session, site_id: int) -> list[ApiKey]:
+    """The keys that created ``site_id`` by naming it as a ``blog`` (its ``key_sites`` rows), by id,
+    whether or not they still cover it (they do not once the site has a key of its own)."""
+    return list(session.scalars(select(ApiKey).join(KeySite, KeySite.api_key_id == ApiKey.id)
+                                .where(KeySite.site_id == site_id).order_by(ApiKey.id)))
 
 
 def site_key_ids(session: Session, site_id: int) -> set[int]:
-    """Ids of the keys that may write into ``site_id``: its own keys and the keys covering it."""
-    own = session.scalars(select(ApiKey.id).where(ApiKey.site_id == site_id))
-    covering = session.scalars(select(KeySite.api_key_id).where(KeySite.site_id == site_id))
-    return set(own) | set(covering)
+    """Ids of the keys that may write into ``site_id``: its own keys, else the keys covering it."""
+    own = set(session.scalars(select(ApiKey.id).where(ApiKey.site_id == site_id)))
+    if own:
+        return own
+    return set(session.scalars(select(KeySite.api_key_id).where(KeySite.site_id == site_id)))
 
 
 def site_for_blog(session: Session, key: ApiKey, blog: str, *, create: bool = True) -> SiteChoice | None:

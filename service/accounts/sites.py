@@ -87,8 +87,13 @@ def upgrade_key_hashes(session: Session) -> int:
     return len(rows)
 
 
+#: The port a scheme means when none is written (dropped from site URLs).
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def normalize_site_url(url: str) -> str:
-    """``https://Example.com/blog/`` → ``https://example.com/blog``.
+    """``https://Example.com/blog/`` → ``https://example.com/blog``; the scheme's default port and
+    the root label's dot go (``https://example.com.:443`` → ``https://example.com``).
 
     Raises ``ValidationFailed`` (field ``site``) unless ``url`` is an absolute http(s) URL.
     """
@@ -103,9 +108,14 @@ def normalize_site_url(url: str) -> str:
         raise bad from None
     if parts.scheme.lower() not in {"http", "https"} or not host:
         raise bad
-    host = f"[{host.lower()}]" if ":" in host else host.lower()  # IPv6 literals keep their brackets
+    scheme = parts.scheme.lower()
+    host = f"[{host.lower()}]" if ":" in host else host.lower().rstrip(".")  # IPv6 literals keep their brackets
+    if not host:
+        raise bad
+    if port == _DEFAULT_PORTS[scheme]:
+        port = None  # https://blog.example:443 is https://blog.example
     netloc = host + (f":{port}" if port else "")
-    return f"{parts.scheme.lower()}://{netloc}{parts.path.rstrip('/')}"
+    return f"{scheme}://{netloc}{parts.path.rstrip('/')}"
 
 
 @dataclass(frozen=True)
@@ -136,8 +146,13 @@ class IncompleteThresholds(ValidationFailed):
 
 
 def _valid_lang(lang: str) -> str:
+    """The primary subtag of one language (``id``, ``en_US`` → ``en``); ``ValidationFailed``
+    (field ``lang``) for an empty value, a list (``id,en``: only one language at a time) or an
+    unknown code."""
     from models.lang import LID176_LANGS, primary_subtag
 
+    if not lang.strip() or "," in lang:
+        raise ValidationFailed(f"give one language code such as id or en, not {lang!r}", field="lang")
     code = primary_subtag(lang)
     if code not in LID176_LANGS:
         raise ValidationFailed(f"unknown language {lang!r}: give an ISO 639 code such as id or en", field="lang")
@@ -164,7 +179,7 @@ def set_thresholds(session: Session, site: Site, hold: float | None, reject: flo
     (field ``lang``) for an unknown language; nothing is changed then. Returns ``(lang, hold,
     reject)`` as stored (``lang`` ``""`` for every language). The caller commits.
     """
-    code = _valid_lang(lang) if lang else None
+    code = _valid_lang(lang) if lang is not None else None
     by_lang = dict(site.thresholds_by_lang or {})
     current = by_lang.get(code, {}) if code else {"hold": site.hold_threshold, "reject": site.reject_threshold}
     new_hold = hold if hold is not None else current.get("hold")
@@ -192,7 +207,7 @@ def clear_thresholds(session: Session, site: Site, lang: str | None = None, *, a
     ``None``: the site's own pair and every per-language override go), or for ``lang`` only.
     Recorded in the audit log only when the site had an override there. Returns the language
     code (``""``: every language). The caller commits."""
-    if lang:
+    if lang is not None:
         code = _valid_lang(lang)
         before = _own_pair(site, code)
         site.thresholds_by_lang = {k: v for k, v in (site.thresholds_by_lang or {}).items() if k != code}

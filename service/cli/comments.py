@@ -7,7 +7,7 @@ import json
 import click
 
 from service.checking.why import explain, summary_lines
-from service.cli.context import CliContext, pass_cli
+from service.cli.context import CliContext, pass_cli, printable
 
 
 def format_history(comment) -> list[str]:
@@ -53,4 +53,4 @@ def comments_history(cli: CliContext, comment_id: str, as_json: bool) -> None:
                 "to_status": e.to_status, "reason": e.reason, "undone": e.undone} for e in comment.events]},
                 indent=2, ensure_ascii=False))
         else:
-            click.echo("\n".join(format_history(comment)))
+            click.echo("\n".join(printable(line) for line in format_history(comment)))

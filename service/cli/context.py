@@ -7,6 +7,7 @@ every other command uses the database as it is and stops with a clean error nami
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,18 @@ from service.errors import SaringError
 if TYPE_CHECKING:
     from service.runtime import Runtime
     from service.store.db import Database
+
+
+#: Characters a terminal acts on or reorders: C0 / DEL / C1 controls (escape sequences, bell) and the
+#: bidirectional embedding, override and isolate controls.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print on a terminal as one line: each control character but tab (newlines
+    included) shown as its escape (``\\x1b``, ``\\u202e``), so stored text (a reason quoting a
+    comment, a moderator's note) never moves the cursor, clears the screen or reverses the line."""
+    return _UNPRINTABLE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
 
 
 class CliContext:

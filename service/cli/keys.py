@@ -18,15 +18,20 @@ def keys() -> None:
 @pass_cli
 def keys_create(cli: CliContext, site_url: str, label: str) -> None:
     """Register SITE (if new) and print a new API key (the last line of output is the key)."""
-    from service.accounts import sites
+    from service.accounts import key_sites, sites
     from service.store.db import session_scope
 
     try:
         with session_scope(cli.database) as s:
             new = sites.create_key(s, site_url, label, actor="cli")
+            earlier = [f"key {k.id} ({k.key_hint}…, site {k.site.url})" for k in key_sites.covering_keys(s, new.site_id)]
     except SaringError as exc:
         raise click.BadParameter(exc.message, param_hint=f"--{exc.field}" if exc.field == "label" else "--site") from None
     click.echo(f"Site {new.site_url} (id {new.site_id}); key id {new.key_id}. Keep the key: only its hash is stored.")
+    if earlier:
+        click.echo(f"Note: {new.site_url} was first named as a blog by {', '.join(earlier)}; now that it has a key "
+                   "of its own that key no longer writes into it or reads it (see docs/akismet.md). Check who "
+                   "moderates it: saring users list (saring users sites EMAIL --remove URL).")
     click.echo(new.key)
 
 

@@ -139,6 +139,8 @@ def sites_thresholds(cli: CliContext, site_url: str, hold: float | None, reject:
     from service.serving import versions as model_versions
     from service.store.db import session_scope
 
+    if model_default and (hold is not None or reject is not None):
+        raise click.UsageError("--model-default returns to the model's thresholds: give it without --hold/--reject")
     try:
         with session_scope(cli.database) as s:
             site = _find_site(s, site_url)

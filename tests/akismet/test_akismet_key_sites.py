@@ -125,3 +125,20 @@ def test_verify_key_and_get_stats_create_no_site(client, k1, clean_db):
     with session_scope(clean_db) as s:
         assert s.scalars(select(Site.url)).all() == [BLOG]
         assert sites.find_site(s, SHOP) is None
+
+
+def test_a_key_that_named_a_blog_first_loses_it_when_the_site_gets_its_own_key(client, k1, clean_db):
+    """Squatting: k1 names SHOP before its owner registers it; afterwards k1 can neither read the
+    owner's comments, report on them nor write into the owner's queue."""
+    check(client, k1, SHOP)
+    with session_scope(clean_db) as s:
+        owner = sites.create_key(s, SHOP).key
+    guid = check(client, owner, SHOP)
+    assert site_of(clean_db, guid) == SHOP
+    assert client.get(f"/api/v1/comments/{guid}", headers={"Authorization": f"Bearer {k1}"}).status_code == 404
+    assert site_of(clean_db, check(client, k1, SHOP)) == BLOG
+    r = client.post("/1.1/submit-spam", data={"api_key": k1, "blog": SHOP, "user_ip": "203.0.113.80",
+                                             "guid": guid, "comment_content": HAM_TEXT})
+    assert r.text == "Thanks for making the web a better place."
+    assert stored(clean_db, guid).status == "accepted"
+    assert SHOP not in key_sites(client, k1) or key_sites(client, k1)[SHOP]["api_calls"] == 1  # its first call only

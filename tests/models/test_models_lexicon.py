@@ -106,3 +106,17 @@ def test_stateless_transformer_conventions() -> None:
     assert t.fit(pd.DataFrame({"content": ["a"]})) is t
     out = t.transform(pd.DataFrame({"content": ["slot gacor", ""]}))
     assert out.shape == (2, len(LEXICON_FEATURES)) and out.dtype == np.float64
+
+
+@pytest.mark.parametrize("content, feature, expected", [
+    ("pornстаття here", "lex_adult", 'Adult/dating term "pornстаття" (read as "porn")'),
+    ("refinancстаття now", "lex_loans", 'Loan term "refinancстаття" (read as "refinanc")'),
+    ("рогnstar", "lex_adult", 'Adult/dating term "рогnstar" (read as "pornstar")'),  # look-alikes still read
+    ("ѕех videos", "lex_adult", 'Adult/dating term "ѕех videos" (read as "sex videos")'),
+])
+def test_read_as_never_shows_a_foreign_word_folded_into_latin(content, feature, expected) -> None:
+    """A ``\\w*`` term (``porn\\w*``) swallows a Cyrillic word written against it; the normaliser
+    folds ``стаття`` into ``ctattr``, which must never be shown."""
+    sentence = describe(feature, {"content": content})
+    assert sentence == expected
+    assert "ctattr" not in sentence

@@ -41,3 +41,11 @@ def test_long_quotes_are_cut_and_long_comments_searched_in_their_start() -> None
     far = "kata " * (MAX_PIECES + 5) + "gacor"
     assert find_span(far, "gacor") is not None          # literal: found anywhere
     assert find_span("kata " * (MAX_PIECES + 5) + "g4c0r", "gacor") is None  # mapped: only the start
+
+
+def test_quotes_carry_no_control_characters() -> None:
+    """A piece like ``\\x1b[2JPSTOTO99`` is quoted whole: its escape sequence must not reach a page,
+    a log or a terminal; control characters collapse like whitespace."""
+    assert quote("\x1b[2JPSTOTO99 slot gacor", "2jpstoto99") == "2JPSTOTO99"
+    assert quote("PSTOTO99\x1b[2J x", "pstoto992j") == "PSTOTO99 [2J"
+    assert quote("s\x1bl\x07o\x85t\x1b gacor", "slot") == "s l o t"

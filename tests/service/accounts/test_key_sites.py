@@ -107,3 +107,30 @@ def test_a_bad_blog_is_a_validation_error(clean_db, new_key):
     k = new_key("https://blog.example")
     with pytest.raises(ValidationFailed):
         choose(clean_db, k, "/my-blog")
+
+
+def test_a_site_that_gets_a_key_of_its_own_is_no_longer_covered_by_the_key_that_named_it(clean_db, new_key):
+    """A key that names an address first (squatting it) loses it once its owner registers a key."""
+    squatter = new_key("https://blog.example")
+    assert choose(clean_db, squatter, "https://shop.example")[0] == "new"
+    owner = new_key("https://shop.example")
+    rule, url, note = choose(clean_db, squatter, "https://shop.example")
+    assert (rule, url) == ("not_covered", "https://blog.example") and "does not cover" in note
+    assert choose(clean_db, owner, "https://shop.example")[:2] == ("own", "https://shop.example")
+    with session_scope(clean_db) as s:
+        key = s.get(ApiKey, squatter)
+        shop = s.scalars(select(Site).where(Site.url == "https://shop.example")).one()
+        assert not key_sites.covers(s, key, shop.id) and key_sites.covered_sites(s, key) == []
+        assert key_sites.site_key_ids(s, shop.id) == {owner}
+        assert [k.id for k in key_sites.covering_keys(s, shop.id)] == [squatter]
+
+
+@pytest.mark.parametrize("blog", ["https://other.example:443", "https://other.example.", "https://OTHER.example.:443/",
+                                  "http://other.example:80"])
+def test_the_default_port_or_a_root_dot_names_the_same_site(clean_db, new_key, blog):
+    """They made a new site the key then covered, beside the other key's own."""
+    mine = new_key("https://blog.example")
+    new_key("https://other.example")
+    assert choose(clean_db, mine, blog)[:2] == ("not_covered", "https://blog.example")
+    with session_scope(clean_db) as s:
+        assert sorted(s.scalars(select(Site.url))) == ["https://blog.example", "https://other.example"]

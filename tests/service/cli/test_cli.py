@@ -71,7 +71,8 @@ def test_revoke_huge_id_is_a_clean_error(cli_env):
 def test_ipv6_site_keeps_brackets():
     from service.accounts.sites import normalize_site_url
 
-    assert normalize_site_url("http://[::1]:80/blog/") == "http://[::1]:80/blog"
+    assert normalize_site_url("http://[::1]:8080/blog/") == "http://[::1]:8080/blog"
+    assert normalize_site_url("http://[::1]:80/blog/") == "http://[::1]/blog"  # the default port goes
 
 
 @pytest.mark.parametrize("limit", ["-1", "0", "99999999999999999999999"])
@@ -87,3 +88,14 @@ def test_keys_list_shows_the_sites_a_key_covers(cli_env, app, client):
     assert r.text == "false"
     listing = cli_env.invoke(main, ["keys", "list"]).output
     assert "also covers: https://shop.example" in listing, listing
+
+
+def test_keys_create_for_a_site_another_key_named_first_says_so_and_ends_its_cover(cli_env, app, client):
+    key = cli_env.invoke(main, ["keys", "create", "--site", "https://blog.example"]).output.strip().splitlines()[-1]
+    client.post("/1.1/comment-check", data={"api_key": key, "blog": "https://shop.example", "user_ip": "203.0.113.9",
+                                            "user_role": "administrator"})
+    r = cli_env.invoke(main, ["keys", "create", "--site", "https://shop.example"])
+    assert r.exit_code == 0, r.output
+    lines = r.output.strip().splitlines()
+    assert len(lines[-1]) == 12 and "was first named as a blog by key" in r.output, r.output
+    assert "also covers" not in cli_env.invoke(main, ["keys", "list"]).output

@@ -155,3 +155,40 @@ def test_sites_thresholds_rules(cli):
     assert r.exit_code == 1 and "site must be an absolute http(s) URL" in r.output, (r.output, r.exception)
     r = cli.invoke(main, ["sites", "thresholds", "--site", "https://unknown.example", "--model-default"])
     assert r.exit_code == 1 and "no site 'https://unknown.example'" in r.output, r.output
+
+
+def test_comment_history_prints_no_control_characters(cli, clean_db, make_comment):
+    """A reason quoting a comment, or a moderator's note, with an escape sequence or a direction
+    override is printed escaped: it cannot clear the terminal or reverse the line."""
+    from sqlalchemy import select
+
+    from service.store.tables import Comment, Site
+
+    with clean_db.session() as s:
+        site_id = s.scalar(select(Site.id))
+    cid = make_comment(site_id)
+    with clean_db.session() as s:
+        s.get(Comment, cid).reasons = ['Gambling term "\x1b[2JPSTOTO99"', "line\nbreak \u202eevil"]
+        s.commit()
+    r = cli.invoke(main, ["comments", "history", cid])
+    assert r.exit_code == 0, r.output
+    assert "\x1b" not in r.output and "\u202e" not in r.output
+    assert 'reason: Gambling term "\\x1b[2JPSTOTO99"' in r.output and "line\\nbreak \\u202eevil" in r.output
+
+
+def test_sites_thresholds_refuses_what_it_cannot_mean(cli):
+    """An empty --lang (an unset shell variable) set every language; --lang id,en set only id;
+    --model-default dropped --hold/--reject silently. Each is refused and nothing changes."""
+    def thresholds(*args: str):
+        return cli.invoke(main, ["sites", "thresholds", "--site", "https://news.example", *args])
+
+    assert thresholds("--hold", "0.4", "--reject", "0.9").exit_code == 0
+    for lang in ("", "  ", "id,en"):
+        r = thresholds("--lang", lang, "--hold", "0.1", "--reject", "0.2")
+        assert r.exit_code == 2 and "Invalid value for --lang" in r.output and "one language code" in r.output, r.output
+        r = thresholds("--lang", lang, "--model-default")
+        assert r.exit_code == 2 and "Invalid value for --lang" in r.output, r.output
+    r = thresholds("--model-default", "--hold", "0.1")
+    assert r.exit_code == 2 and "without --hold/--reject" in r.output, r.output
+    listing = cli.invoke(main, ["sites", "list"]).output
+    assert "hold 0.4, reject 0.9" in listing and "id:" not in listing, listing
