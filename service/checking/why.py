@@ -80,8 +80,8 @@ def summary_lines(comment: Any) -> list[str]:
     """The ``why`` as a few lines of plain text (CLI)."""
     w = explain(comment)
     th = w["thresholds"]
-    lines = [f"decision {w['decision']}" + (" (answered accept: shadow mode)" if w["shadow"] else "")
-             + f" by rule {w['rule']}: {w['rule_text']}",
+    ruled = f" by rule {w['rule']}: {w['rule_text']}" if w["recorded"] else f" ({w['rule_text']})"
+    lines = [f"decision {w['decision']}" + (" (answered accept: shadow mode)" if w["shadow"] else "") + ruled,
              f"spam_score {w['spam_score']:.3f} (model)"
              + (f", decision score {w['decision_score']:.3f}" if abs(w["decision_score"] - w["spam_score"]) > 5e-4
                 else ""),

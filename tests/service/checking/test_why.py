@@ -67,3 +67,16 @@ def test_reasons_quote_the_comment_as_written(client, auth):
     assert quotes, body["reasons"]
     squashed = re.sub(r"\s+", " ", text)
     assert all(q.rstrip("…") in squashed for q in quotes), body["reasons"]
+
+
+def test_a_comment_from_before_the_why_was_stored_says_so(clean_db, make_comment, make_site):
+    from service.checking.why import explain, summary_lines
+
+    cid = make_comment(make_site("https://old.example"), rule=None, detected_lang=None, hold_threshold=None,
+                       reject_threshold=None, threshold_source=None, decision_score=None)
+    with session_scope(clean_db) as s:
+        row = s.get(Comment, cid)
+        why = explain(row)
+        assert why["recorded"] is False and why["thresholds"] is None and why["decision_score"] == row.spam_score
+        first = summary_lines(row)[0]
+        assert "not recorded" in first and "by rule" not in first

@@ -291,7 +291,13 @@ def test_format_characters_are_shown_visibly(browser, world, make_comment):
     reversed spam and the reversed domain cannot pass as ordinary text."""
     cid = make_comment(world["news_site"], content="\u202e!niwxam rocag tols\u202c and s\u200blot",
                        author="Ann\u202e", author_url="https://\u202emoc.elpmaxe\u202c.news")
+    from service.store.db import session_scope
+    from service.store.tables import Comment
+
+    with session_scope(browser.application.extensions["saring"].db) as s:  # a reason quoting the typed text
+        s.get(Comment, cid).reasons = ['Gambling term "\u202eslot"']
     page = browser.get(f"/moderation/comments/{cid}").get_data(as_text=True)
     assert "\u202e" not in page and "\u200b" not in page
+    assert '<li>Gambling term &#34;<span class="ctl" title="U+202E RIGHT-TO-LEFT OVERRIDE">' in page
     assert '<span class="ctl" title="U+202E RIGHT-TO-LEFT OVERRIDE">\u27e8RLO\u27e9</span>!niwxam rocag tols' in page
     assert "\u27e8U+200B\u27e9" in page and "\u27e8PDF\u27e9" in page
