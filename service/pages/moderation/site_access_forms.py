@@ -22,7 +22,8 @@ from flask.typing import ResponseReturnValue
 from service.accounts import sites as site_accounts
 from service.accounts import users
 from service.errors import ValidationFailed
-from service.pages.moderation.site_settings import FORM_FIELDS, form_values, render_site, site_to_change, who
+from service.pages.moderation.site_settings import (FORM_FIELDS, first_send, form_values, render_site, site_to_change,
+                                                    who)
 from service.pages.moderation.views import bp
 from service.web.context import db_session, runtime
 from service.webhooks import outbox
@@ -32,10 +33,18 @@ def _back(site_id: int, section: str) -> ResponseReturnValue:
     return redirect(url_for("moderation.site_page", site_id=site_id) + f"#{section}")
 
 
+def _sent_again(site_id: int, section: str, what: str) -> ResponseReturnValue:
+    flash(f"This form was sent again (a reload?): no new {what} was made. The one made before was shown "
+          f"only once; make another if it was not copied.", "info")
+    return _back(site_id, section)
+
+
 @bp.route("/sites/<dbint:site_id>/callback", methods=["POST"])
 def site_set_callback(site_id: int) -> ResponseReturnValue:
     """Register the callback URL (the secret in force is kept; a site without one gets one, shown once)."""
     site = site_to_change(site_id)
+    if not first_send():
+        return _sent_again(site.id, "callback", "secret")
     form = form_values(FORM_FIELDS["callback"])
     s = db_session()
     had_secret = bool(site.callback_secret)
@@ -70,6 +79,8 @@ def site_clear_callback(site_id: int) -> ResponseReturnValue:
 def site_rotate_secret(site_id: int) -> ResponseReturnValue:
     """A new signing secret, shown in this answer only (the old one stops verifying at once)."""
     site = site_to_change(site_id)
+    if not first_send():
+        return _sent_again(site.id, "callback", "secret")
     s = db_session()
     try:
         secret = outbox.rotate_secret(s, site, **who())
@@ -85,6 +96,8 @@ def site_rotate_secret(site_id: int) -> ResponseReturnValue:
 def site_create_key(site_id: int) -> ResponseReturnValue:
     """A new API key for the site, shown in full in this answer only."""
     site = site_to_change(site_id)
+    if not first_send():
+        return _sent_again(site.id, "keys", "key")
     form = form_values(FORM_FIELDS["key"])
     s = db_session()
     try:

@@ -23,7 +23,9 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from flask import render_template, request
+import secrets
+
+from flask import render_template, request, session
 from flask.typing import ResponseReturnValue
 
 from service.accounts import sites as site_accounts
@@ -70,6 +72,29 @@ def site_to_change(site_id: int) -> Site:
     if current_actor().role != "admin":
         raise Forbidden("only admins may change a site's lists and settings", field="site")
     return site
+
+
+#: Form tokens a session has sent, kept in its (signed) cookie: the most recent ones only.
+ONCE_KEPT = 20
+
+
+def new_once_token() -> str:
+    """A fresh token for a form whose answer must not repeat (a new key or secret)."""
+    return secrets.token_urlsafe(12)
+
+
+def first_send() -> bool:
+    """False when this form's ``once`` token was already sent in this session — a reload of the
+    answer that showed a new key or secret — so that it is not made again; True (and the token
+    remembered) otherwise, also for a form without a token (a script)."""
+    token = request.form.get("once", "")
+    if not token:
+        return True
+    used = list(session.get("used_once", []))
+    if token in used:
+        return False
+    session["used_once"] = (used + [token])[-ONCE_KEPT:]
+    return True
 
 
 def who() -> dict[str, Any]:
@@ -129,7 +154,7 @@ def render_site(site: Site, status: int = 200, error: ValidationFailed | None = 
         model_version=version, threshold_rows=site_accounts.thresholds_table(site, metadata),
         site_pair=site.hold_threshold is not None or site.reject_threshold is not None,
         lang_overrides=set(site.thresholds_by_lang or {}), source_labels=SOURCE_LABELS,
-        keys=site_accounts.keys_of(s, site.id), key_length=site_accounts.KEY_LENGTH,
+        keys=site_accounts.keys_of(s, site.id), key_length=site_accounts.KEY_LENGTH, once_token=new_once_token,
         moderators=users.moderators_of(s, site), admins=users.admins(s),
         events=site_audit.events_of(s, site.id, before), events_before=before, describe_event=site_audit.describe,
         error=error, error_form=error_form, error_fields=error_fields, values=all_values,

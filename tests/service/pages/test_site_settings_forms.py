@@ -429,3 +429,29 @@ def test_a_moderator_sees_keys_callback_and_audit_but_no_secret_and_no_forms(db,
     for form_id in ("thresholds-form", "callback-form", "key-form", "moderator-form"):
         assert f'id="{form_id}"' not in html
     assert "/revoke\"" not in html and "/rotate\"" not in html and "/reset\"" not in html
+
+
+def _once(html: str, form_action: str) -> str:
+    form = re.search(rf'action="{re.escape(form_action)}".*?</form>', html, re.S).group(0)
+    return re.search(r'name="once" value="([^"]+)"', form).group(1)
+
+
+def test_reloading_the_answer_that_showed_a_key_or_secret_makes_no_second_one(db, admin_client, site_world):
+    """The key and rotate forms carry a one-use token: the same form sent again (the browser's reload of
+    the answer) makes nothing new, audits nothing, shows no secret and says why."""
+    news = site_world["news"]
+    with session_scope(db) as s:
+        site = s.get(Site, news)
+        site.callback_url, site.callback_secret = PUBLIC_HOOK, "old-secret-0123456789"
+    html, token = page_and_token(admin_client, news)
+    for path in (f"/moderation/sites/{news}/keys", f"/moderation/sites/{news}/callback/rotate"):
+        once = _once(html, path)
+        first = post(admin_client, path, token, label="WordPress", once=once)
+        assert first.status_code == 200 and 'id="once-value"' in first.get_data(as_text=True)
+        secret_after, audit = site_row(db, news)["secret"], actions(db, news)
+        again = post(admin_client, path, token, label="WordPress", once=once)
+        assert again.status_code == 302 and actions(db, news) == audit and site_row(db, news)["secret"] == secret_after
+        shown = admin_client.get(again.headers["Location"]).get_data(as_text=True)
+        assert "sent again" in shown and 'id="once-value"' not in shown
+    with db.session() as s:
+        assert len([k for k in sites.keys_of(s, news) if k.label == "WordPress"]) == 1
