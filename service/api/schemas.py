@@ -85,6 +85,9 @@ class WhyOut(Schema):
     language_name = fields.String()
     thresholds = fields.Nested(WhyThresholdsOut, allow_none=True)
     reasons = fields.List(fields.String())
+    site_note = fields.String(allow_none=True, metadata={
+        "description": "Why the comment is stored under this site and not the blog it named (a blog that is "
+                       "another key's site); null otherwise"})
 
 
 class WhyField(fields.Nested):

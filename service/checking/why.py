@@ -48,7 +48,7 @@ def explain(comment: Any) -> dict[str, Any]:
 
     Returns ``{"recorded", "decision", "answered", "shadow", "rule", "rule_text", "spam_score",
     "decision_score", "language", "language_name", "thresholds": {"hold", "reject", "source",
-    "source_text"} | None, "reasons"}``; probabilities in [0, 1], ``language`` a fastText code or
+    "source_text"} | None, "reasons", "site_note"}``; probabilities in [0, 1], ``language`` a fastText code or
     ``""``.
     """
     recorded = comment.rule is not None
@@ -73,6 +73,7 @@ def explain(comment: Any) -> dict[str, Any]:
         "language_name": language_name(lang) if lang else "",
         "thresholds": thresholds,
         "reasons": list(comment.reasons or []),
+        "site_note": (comment.extra or {}).get("site_note") or None,
     }
 
 

@@ -50,6 +50,7 @@ def next_steps(saring: str, host: str, port: int) -> list[str]:
         "  2. an admin for the moderation page (asks for a password twice; or pipe it on stdin):",
         f"       {saring} users create --email you@your-site.example --role admin",
         f"  3. sign in at {page_url(host, port)}" + ("  (or this machine's address)" if wildcard else ""),
+        f"  (webhooks to your site and retraining jobs run in `{saring} worker`; start it once a callback URL is set)",
     ]
 
 

@@ -73,6 +73,9 @@ def test_another_keys_site_is_not_written_into(client, k1, other_key, clean_db, 
     assert row.extra["site_note"] == (f"blog {OTHER_BLOG} is a site this key does not cover: stored and "
                                       f"counted under the key's site {BLOG}")
     assert comments_per_site(clean_db) == {BLOG: 1}
+    from service.checking.why import explain
+
+    assert explain(row)["site_note"] == row.extra["site_note"]  # shown with the comment's why
     assert overview_counts(clean_db, "theirs@example.com") == {OTHER_BLOG: 0}
     assert {site: r["spam"] for site, r in key_sites(client, k1).items()} == {BLOG: 1}
     assert key_sites(client, other_key) == {}

@@ -28,6 +28,7 @@ import secrets
 from flask import render_template, request, session
 from flask.typing import ResponseReturnValue
 
+from service.accounts import key_sites
 from service.accounts import sites as site_accounts
 from service.accounts import users
 from service.errors import Forbidden, NotFound, ValidationFailed
@@ -155,6 +156,7 @@ def render_site(site: Site, status: int = 200, error: ValidationFailed | None = 
         site_pair=site.hold_threshold is not None or site.reject_threshold is not None,
         lang_overrides=set(site.thresholds_by_lang or {}), source_labels=SOURCE_LABELS,
         keys=site_accounts.keys_of(s, site.id), key_length=site_accounts.KEY_LENGTH, once_token=new_once_token,
+        covering=key_sites.covering_keys(s, site.id),
         moderators=users.moderators_of(s, site), admins=users.admins(s),
         events=site_audit.events_of(s, site.id, before), events_before=before, describe_event=site_audit.describe,
         error=error, error_form=error_form, error_fields=error_fields, values=all_values,

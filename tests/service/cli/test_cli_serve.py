@@ -53,7 +53,8 @@ def test_saring_command(tmp_path, monkeypatch):
 
 def test_next_steps_on_every_address():
     lines = next_steps(".venv/bin/saring", "0.0.0.0", 9000)
-    assert len(lines) == 6 and lines[0].startswith("Next steps")
+    assert len(lines) == 7 and lines[0].startswith("Next steps")
+    assert "`.venv/bin/saring worker`" in lines[6]
     assert ".venv/bin/saring keys create --site https://your-site.example" in lines[2]
     assert ".venv/bin/saring users create --email you@your-site.example --role admin" in lines[4]
     assert lines[5] == "  3. sign in at http://127.0.0.1:9000/moderation/  (or this machine's address)"
@@ -91,7 +92,7 @@ def test_serve_ends_its_start_up_output_with_next_steps_that_work(tmp_path):
     start = next(i for i, line in enumerate(lines) if line.startswith("Next steps"))
     assert any(line.startswith("Serving on ") for line in lines[:start])
     steps = lines[start:]
-    assert len(steps) == 6 and sum(line.startswith("Next steps") for line in lines) == 1
+    assert len(steps) == 7 and "worker" in steps[6] and sum(line.startswith("Next steps") for line in lines) == 1
     assert steps[5].strip() == f"3. sign in at http://127.0.0.1:{port}/moderation/"
     shown = os.path.relpath(SARING, REPO) if SARING.is_relative_to(REPO) else str(SARING)
     key_cmd, user_cmd = shlex.split(steps[2]), shlex.split(steps[4])

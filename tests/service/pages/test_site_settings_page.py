@@ -311,3 +311,19 @@ def test_an_entry_of_another_site_cannot_be_removed_through_this_one(mod_app, ad
 @pytest.mark.parametrize("path", ["/moderation/sites/0", "/moderation/sites/abc", "/moderation/sites/99999999999999999999"])
 def test_a_site_id_that_no_site_can_have_is_404(admin, path):
     assert admin.get(path).status_code == 404
+
+
+def test_a_site_a_key_covers_names_that_key_instead_of_no_keys(admin, clean_db):
+    """A blog first named by another site's key has no key of its own: the page says which key sends
+    its comments (it read "No keys: the site cannot send comments yet")."""
+    from service.accounts import key_sites, sites as site_accounts
+    from service.store.db import session_scope
+    from service.store.tables import ApiKey
+
+    with session_scope(clean_db) as s:
+        new = site_accounts.create_key(s, "https://main.example")
+        choice = key_sites.site_for_blog(s, s.get(ApiKey, new.key_id), "https://olahraga.main.example")
+        covered_id = choice.site.id
+    html = admin.get(f"/moderation/sites/{covered_id}").get_data(as_text=True)
+    assert 'id="covering-keys"' in html and f"key {new.key_id} (" in html and "https://main.example" in html
+    assert "the site cannot send comments yet" not in html
