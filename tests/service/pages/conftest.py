@@ -19,8 +19,8 @@ def site_world(mod_app, make_site, make_user, clean_db) -> dict:
 
 
 @pytest.fixture
-def as_user(mod_app, site_world, sign_in):
-    """``as_user(email) -> test client`` signed in as that user."""
+def client_of(mod_app, sign_in):
+    """``client_of(email) -> test client`` of ``mod_app`` signed in as that (existing) user."""
 
     def make(email: str):
         client = mod_app.test_client()
@@ -28,6 +28,22 @@ def as_user(mod_app, site_world, sign_in):
         return client
 
     return make
+
+
+@pytest.fixture
+def as_user(site_world, client_of):
+    """``as_user(email) -> test client`` signed in as that user of ``site_world``."""
+    return client_of
+
+
+@pytest.fixture
+def page(chromium):
+    """A 1280×900 Chromium page (15 s timeouts) for the browser tests."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    pg.set_default_timeout(15000)
+    yield pg
+    context.close()
 
 
 @pytest.fixture

@@ -23,15 +23,6 @@ LONG_URL = "https://www.promosi-pinjaman-dana-kilat-tanpa-jaminan.example/daftar
 
 
 @pytest.fixture
-def page(chromium):
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    pg = context.new_page()
-    pg.set_default_timeout(15000)
-    yield pg
-    context.close()
-
-
-@pytest.fixture
 def held(clean_db, make_site, make_user, make_comment):
     news = make_site("https://news.example")
     make_user("mod@news.example", "moderator", ["https://news.example"])

@@ -28,15 +28,6 @@ XSS = ('<script>window.__xss = 1; alert("script ran")</script>'
        '<img src=x onerror="window.__xss = 2; alert(\'onerror ran\')"> Great article!')
 
 
-@pytest.fixture
-def page(chromium):
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    pg = context.new_page()
-    pg.set_default_timeout(15000)
-    yield pg
-    context.close()
-
-
 def shot(pg, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

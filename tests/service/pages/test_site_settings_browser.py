@@ -38,15 +38,6 @@ def login(pg, base: str, email: str, path: str) -> None:
 
 
 @pytest.fixture
-def page(chromium):
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    pg = context.new_page()
-    pg.set_default_timeout(15000)
-    yield pg
-    context.close()
-
-
-@pytest.fixture
 def news(clean_db, make_site, make_user) -> int:
     site_id = make_site("https://news.example")
     make_user(ADMIN, "admin")

@@ -37,15 +37,9 @@ def world(mod_app, make_site, make_user, clean_db):
 
 
 @pytest.fixture
-def signed_in(mod_app, world, sign_in):
-    """``signed_in(email) -> test client`` signed in as that user."""
-
-    def make(email: str):
-        client = mod_app.test_client()
-        assert sign_in(client, email).status_code == 302
-        return client
-
-    return make
+def signed_in(world, client_of):
+    """``signed_in(email) -> test client`` signed in as that user of ``world``."""
+    return client_of
 
 
 @pytest.fixture
