@@ -197,7 +197,8 @@ class Explainer:
             strength = c if spam else -c
             if strength < floor or len(out) >= MAX_REASONS:
                 break
-            sentence = self._sentence(kind, term, content, spam, used_words)
+            sentence = (describe(term, record) if spam else "") if kind == "lexicon" else \
+                self._sentence(kind, term, content, spam, used_words)
             quoted = _QUOTED_RE.search(sentence) if sentence else None
             if quoted and quoted.group(1).lower() in quotes:  # the same words named by a stronger reason
                 continue

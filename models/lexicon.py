@@ -312,6 +312,17 @@ def describe(feature: str, record: Any) -> str:
     if feature == "shortener":
         return "Link through a URL shortener"
     if feature == "author_spammy":
+        author, url = str(record.get("author", "") or ""), str(record.get("author_url", "") or "")
+        email = str(record.get("author_email", "") or "")
+        parts = [("Author name", author, normalize_text(author[:200])),  # searched as _row searches them
+                 ("Author URL", url, _split_words(re.sub(r"^\w+://", "", url[:300]))),
+                 ("Author e-mail", email, _split_words(email.split("@", 1)[0][:100]) if "@" in email else "")]
+        for label, raw, text in parts:
+            for cat in CATEGORIES:
+                m = _CATEGORY_RE[cat].search(text) if text else None
+                written = quote(raw, m.group(0)) if m else None
+                if written:
+                    return f'{label} has {_LABELS.get(cat, cat).lower()} wording "{written}"'
         return "Author name or URL is spam wording"
     if feature == "author_shortener":
         url = str(record.get("author_url", "") or "")

@@ -49,3 +49,12 @@ def test_quotes_carry_no_control_characters() -> None:
     assert quote("\x1b[2JPSTOTO99 slot gacor", "2jpstoto99") == "2JPSTOTO99"
     assert quote("PSTOTO99\x1b[2J x", "pstoto992j") == "PSTOTO99 [2J"
     assert quote("s\x1bl\x07o\x85t\x1b gacor", "slot") == "s l o t"
+
+
+def test_author_field_reasons_name_the_word_as_written() -> None:
+    from models.lexicon import describe
+
+    record = {"content": "", "author": "Budi", "author_url": "https://s.id/Gacor-hoki", "author_email": ""}
+    assert describe("author_spammy", record) == 'Author URL has gambling wording "Gacor"'
+    assert describe("author_spammy", {"content": "", "author": "Agen TOGEL"}) == \
+        'Author name has gambling wording "TOGEL"'
