@@ -46,6 +46,7 @@ yue zh
 
 _STRIP_RE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+|@\w+|\[(?:url|username)\]|\b(?:url|user)\b|\d+", re.I)
 _WS_RE = re.compile(r"\s+")
+_LANG_CODE_RE = re.compile(r"[a-z]{2,3}")
 
 
 @functools.lru_cache(maxsize=1)
@@ -87,12 +88,13 @@ def guess_lang(text: str, max_chars: int = 2000) -> str:
 
 def comment_lang(declared: str, text: str) -> str:
     """The language thresholds are chosen for: the text's language when detectable, else the
-    declared language (``lang`` / Akismet ``blog_lang``, primary subtag), else a weak guess
+    declared language (``lang`` / Akismet ``blog_lang``, its primary subtag when that is 2–3
+    letters), else a weak guess
     (score ≥ :data:`WEAK_SCORE`), else ``""``."""
     lang, score = detect_lang(text[:2000])
     if lang and score >= MIN_SCORE:
         return lang
     decl = primary_subtag(declared)
-    if decl:
+    if _LANG_CODE_RE.fullmatch(decl):  # a BCP 47 primary language subtag; anything else is no language
         return decl
     return lang if lang and score >= WEAK_SCORE else ""
