@@ -119,6 +119,15 @@ def test_config(session_home, redis_url, clean_db, redis_prefix) -> dict:
 
 
 @pytest.fixture
+def cli_environ(test_config, monkeypatch) -> None:
+    """The environment a ``saring`` command reads, pointed at the test database, Redis and home."""
+    monkeypatch.setenv("DATABASE_URL", test_config["database_url"])
+    monkeypatch.setenv("REDIS_URL", test_config["redis_url"])
+    monkeypatch.setenv("SARING_REDIS_PREFIX", test_config["redis_prefix"])
+    monkeypatch.setenv("SARING_HOME", str(test_config["home"]))
+
+
+@pytest.fixture
 def app(test_config):
     from service.app import create_app
 

@@ -93,12 +93,6 @@ def site_operating_point(site: Site, classifier: SpamClassifier, data: "CommentD
                            site.reject_threshold, site.thresholds_by_lang or {})
 
 
-def site_thresholds(site: Site, classifier: SpamClassifier, data: "CommentData") -> Thresholds:
-    """The ``(hold, reject)`` pair of :func:`site_operating_point`."""
-    point = site_operating_point(site, classifier, data)
-    return Thresholds(hold=point.hold, reject=point.reject)
-
-
 def check_comment(session: Session, classifier: SpamClassifier, signals: SignalSource, site: Site,
                   api_key: ApiKey | None, data: CommentData, source: str = "api",
                   usage: UsageCounter | None = None) -> Comment:

@@ -10,11 +10,7 @@ PASSWORD = "a long enough passphrase"
 
 
 @pytest.fixture
-def cli(test_config, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", test_config["database_url"])
-    monkeypatch.setenv("REDIS_URL", test_config["redis_url"])
-    monkeypatch.setenv("SARING_REDIS_PREFIX", test_config["redis_prefix"])
-    monkeypatch.setenv("SARING_HOME", str(test_config["home"]))
+def cli(cli_environ):
     runner = CliRunner()
     assert runner.invoke(main, ["keys", "create", "--site", "https://news.example"]).exit_code == 0
     return runner

@@ -102,11 +102,7 @@ def test_the_page_shows_the_log_newest_first_fifty_a_page(db, as_user, site_worl
 
 
 @pytest.fixture
-def cli(test_config, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", test_config["database_url"])
-    monkeypatch.setenv("REDIS_URL", test_config["redis_url"])
-    monkeypatch.setenv("SARING_REDIS_PREFIX", test_config["redis_prefix"])
-    monkeypatch.setenv("SARING_HOME", str(test_config["home"]))
+def cli(cli_environ):
     runner = CliRunner()
 
     def run(*args: str, stdin: str | None = None) -> str:
