@@ -1,11 +1,13 @@
 """Latency of Akismet ``POST /1.1/comment-check`` under gunicorn for 1 kB and 60 kB comments (and a
 2.5 MB one, judged on its first 64 Ki characters), beside a bare Flask endpoint measured in the same run.
 
-Starts two gunicorn servers on 127.0.0.1 with the same workers/threads: Saring (``saring serve`` on a
-temporary SARING_HOME: embedded Redis and SQLite, or REDIS_URL / DATABASE_URL when set) and a bare
-Flask app whose ``/1.1/comment-check`` only parses the same form and answers ``false``. Sends the
+Starts two gunicorn servers on 127.0.0.1 with the same workers/threads (``benchmarks.servers``): Saring
+(``saring serve`` on a temporary SARING_HOME: embedded Redis and SQLite, or REDIS_URL / DATABASE_URL
+when set) and a bare Flask app whose ``/1.1/comment-check`` only parses the same form and answers
+``false``. Sends the
 requests one at a time on a kept-alive connection, as an Akismet client does (the Python client's
-default timeout is 1 s), and prints p50 / p99 / max in milliseconds and the ratio Saring / bare.
+default timeout is 1 s), and prints p50 / p99 / max in milliseconds, the workers' CPU milliseconds per
+request (their user + system time, from ``/proc``) and the ratio Saring / bare.
 
     .venv/bin/python benchmarks/akismet_latency.py [--requests 300] [--workers 2] [--threads 4]
 """
@@ -13,37 +15,20 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import os
 import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
-import textwrap
 import time
 import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks.http_throughput import free_port, wait_http, wait_port  # noqa: E402
+from benchmarks.servers import (describe_stores, free_port, prepare, start_bare, start_saring, stop,  # noqa: E402
+                                wait_http, wait_port, worker_cpu)
 
-REPO = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
 BLOG = "http://bench.example"
 PARAGRAPH = ("The council met on Tuesday to discuss the new bus lanes along the river road, and most residents "
              "who spoke were in favour of extending them to the market. ")
-
-BARE_APP = textwrap.dedent('''
-    from flask import Flask, Response, request
-    app = Flask(__name__)
-
-    @app.post("/1.1/comment-check")
-    def check():
-        form = request.form
-        answer = "true" if len(form.get("comment_content", "")) < 0 else "false"
-        return Response(answer, mimetype="text/plain", headers={"X-akismet-guid": "0" * 32})
-''')
-
 
 def body_of(key: str, size: int, i: int) -> bytes:
     """A comment-check body whose comment_content is ``size`` characters (unique per ``i``)."""
@@ -88,37 +73,25 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=4)
     args = ap.parse_args()
 
-    home = Path(tempfile.mkdtemp(prefix="saring-akismet-bench-"))
-    env = {**os.environ, "SARING_HOME": str(home), "SARING_LOG_LEVEL": "WARNING"}
-    saring = VENV_BIN / "saring"
-    key = subprocess.run([str(saring), "keys", "create", "--site", BLOG], env=env, check=True,
-                         capture_output=True, text=True).stdout.strip().splitlines()[-1]
-    (home / "bare_app.py").write_text(BARE_APP)
+    home, env, key = prepare("saring-akismet-bench-", BLOG)
     sp, bp = free_port(), free_port()
-    worker_class = "gthread" if args.threads > 1 else "sync"
-    procs = [
-        subprocess.Popen([str(saring), "serve", "--port", str(sp), "--workers", str(args.workers),
-                          "--threads", str(args.threads)], env=env, cwd=REPO,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
-        subprocess.Popen([str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{bp}", "--workers", str(args.workers),
-                          "--threads", str(args.threads), "--worker-class", worker_class, "--chdir", str(home),
-                          "bare_app:app"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
-    ]
+    procs = [start_saring(env, sp, args.workers, args.threads), start_bare(home, bp, args.workers, args.threads)]
     try:
         wait_http(f"http://127.0.0.1:{sp}/healthz")
         wait_port(bp)
-        print(f"gunicorn: {args.workers} workers x {args.threads} threads ({worker_class}); "
-              f"{args.requests} sequential comment-checks per case, kept-alive connection; "
-              f"Redis: {os.environ.get('REDIS_URL', 'embedded')}; DB: {os.environ.get('DATABASE_URL', 'SQLite')}")
-        print(f"{'case':<26}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'mean ms':>9}")
+        print(f"gunicorn: {args.workers} workers x {args.threads} threads; "
+              f"{args.requests} sequential comment-checks per case, kept-alive connection; {describe_stores()}")
+        print(f"{'case':<26}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'mean ms':>9}{'CPU ms/req':>12}")
         figures = {}
         for size in (1_000, 60_000, 2_500_000):
             n = args.requests if size < 1_000_000 else max(5, args.requests // 15)
-            for name, port in (("bare Flask", bp), ("Saring", sp)):
+            for name, port, master in (("bare Flask", bp, procs[1].pid), ("Saring", sp, procs[0].pid)):
+                cpu = worker_cpu(master)
                 times = measure(port, key, size, n, warmup=10 if size < 1_000_000 else 1)
+                cpu = (worker_cpu(master) - cpu) / (n + (10 if size < 1_000_000 else 1)) * 1000
                 figures[(name, size)] = times
                 print(f"{name + f' {size // 1000} kB (n={n})':<26}{pct(times, 50):>9.2f}{pct(times, 99):>9.2f}"
-                      f"{max(times):>9.2f}{statistics.mean(times):>9.2f}")
+                      f"{max(times):>9.2f}{statistics.mean(times):>9.2f}{cpu:>12.2f}")
         for size in (1_000, 60_000, 2_500_000):
             s, b = figures[("Saring", size)], figures[("bare Flask", size)]
             print(f"ratio Saring / bare, {size // 1000} kB: p50 x{pct(s, 50) / pct(b, 50):.1f}, "
@@ -126,16 +99,8 @@ def main() -> None:
         worst = max(pct(figures[("Saring", size)], 99) for size in (1_000, 60_000, 2_500_000))
         print(f"Saring p99 {worst:.1f} ms = {worst / 10:.1f} % of the Python client's 1 s default timeout")
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
+        stop(procs)
         shutil.rmtree(home, ignore_errors=True)
-
 
 if __name__ == "__main__":
     main()

@@ -1,151 +1,106 @@
-"""HTTP throughput and latency of ``POST /api/v1/comments`` under gunicorn, beside a bare Flask app.
+"""Throughput, latency and CPU per request of ``POST /api/v1/comments`` and ``POST /1.1/comment-check``
+under gunicorn, beside a bare Flask app measured in the same run.
 
 Starts two gunicorn servers on 127.0.0.1 with the same settings (workers, threads, worker class):
-Saring (``saring serve`` on a temporary SARING_HOME: embedded Redis, SQLite; or REDIS_URL /
-DATABASE_URL when set) and a bare Flask app whose endpoint only parses the same JSON and answers a
-fixed JSON body. Drives both with wrk (Debian package ``wrk``) for the same duration and
-connections, and prints requests/s, p50 and p99 latency and the ratios.
+Saring (``saring serve`` on a temporary SARING_HOME: embedded Redis and SQLite, or REDIS_URL /
+DATABASE_URL when set) and a bare Flask app whose endpoints only parse the same body and answer a
+fixed one. Drives each with wrk (Debian's package ``wrk``) for the same duration and connections;
+every request carries a distinct comment and one of 250 IPs (as a flood of distinct texts would).
 
-    .venv/bin/python benchmarks/http_throughput.py [--seconds 15] [--connections 8] [--workers 2] [--threads 4]
+Prints requests/s, p50/p99 latency, non-2xx and socket errors, and the CPU seconds per request of
+the gunicorn workers (their own user + system time over the run, from ``/proc``), of the Redis
+server and of PostgreSQL, with the ratios to bare Flask. On a shared machine req/s swing with
+whatever else runs; the workers' CPU per request is the steadier figure. Afterwards it checks every
+answered comment is in the database (durable before the answer).
+
+    .venv/bin/python benchmarks/http_throughput.py [--seconds 15] [--connections 16] [--workers 2]
+        [--threads 4] [--path api|akismet|both]
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import re
 import shutil
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
-import textwrap
-import time
-import urllib.request
+import urllib.parse
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
-BODY = {"content": "Terima kasih infonya, semoga jalan di depan pasar segera diperbaiki. "
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.servers import (Load, count_comments, describe_stores, free_port, prepare,  # noqa: E402
+                                start_bare, start_saring, stop, wait_http, wait_port, wrk, wrk_script)
+
+SITE = "https://bench.example"
+BODY = {"content": "Terima kasih infonya NNNN, semoga jalan di depan pasar segera diperbaiki. "
                    "Slot gacor? Tidak, ini komentar biasa tentang berita kota.",
-        "author": "Budi", "user_ip": "203.0.113.9", "lang": "id"}
-
-BARE_APP = textwrap.dedent('''
-    from flask import Flask, jsonify, request
-    app = Flask(__name__)
-
-    @app.post("/api/v1/comments")
-    def check():
-        body = request.get_json()
-        return jsonify(id="0" * 32, decision="accept", spam_score=0.01, model_version="bare",
-                       reasons=[str(len(body.get("content", "")))])
-''')
+        "author": "Budi", "user_ip": "203.0.113.III", "lang": "id"}
+FORM = {"blog": SITE, "user_ip": "203.0.113.III", "comment_type": "comment", "comment_author": "Budi",
+        "user_agent": "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+        "comment_content": BODY["content"]}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def scripts(key: str) -> dict[str, tuple[str, str]]:
+    """``path → (URL path, wrk script)``."""
+    form = urllib.parse.urlencode({"api_key": key, **FORM})  # the NNNN and III markers survive
+    return {
+        "api": ("/api/v1/comments", wrk_script("POST", "application/json", json.dumps(BODY),
+                                               {"Authorization": f"Bearer {key}"})),
+        "akismet": ("/1.1/comment-check", wrk_script("POST", "application/x-www-form-urlencoded", form,
+                                                     {"Host": "rest.akismet.com"})),
+    }
 
 
-def wait_http(url: str, timeout: float = 120) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return
-        except Exception:  # noqa: BLE001
-            time.sleep(0.3)
-    raise RuntimeError(f"{url} did not come up")
-
-
-def wait_port(port: int, timeout: float = 60) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"port {port} did not open")
-
-
-def wrk(url: str, key: str, seconds: int, connections: int, threads: int) -> dict:
-    lua = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
-    lua.write(textwrap.dedent(f'''
-        wrk.method = "POST"
-        wrk.body = {json.dumps(json.dumps(BODY))}
-        wrk.headers["Content-Type"] = "application/json"
-        wrk.headers["Authorization"] = "Bearer {key}"
-    '''))
-    lua.close()
-    out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency",
-                          "-s", lua.name, url], capture_output=True, text=True, check=True).stdout
-    os.unlink(lua.name)
-
-    def ms(label: str) -> float:
-        m = re.search(rf"^\s*{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
-        value, unit = float(m.group(1)), m.group(2)
-        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
-
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p50": ms("50%"), "p99": ms("99%"), "non2xx": int(errors.group(1)) if errors else 0}
+def row(name: str, r: Load) -> str:
+    return (f"{name:<30}{r.rps:>9.1f}{r.p50:>8.2f}{r.p99:>8.2f}{r.non2xx + r.socket_errors:>8}"
+            f"{r.per_request_ms(r.worker_cpu_s):>12.3f}{r.per_request_ms(r.redis_cpu_s):>10.3f}"
+            f"{r.per_request_ms(r.db_cpu_s):>9.3f}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=int, default=15)
-    ap.add_argument("--connections", type=int, default=8)
+    ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--path", choices=("api", "akismet", "both"), default="both")
     args = ap.parse_args()
-    if not shutil.which("wrk"):
-        sys.exit("wrk not found: apt-get install wrk")
 
-    home = Path(tempfile.mkdtemp(prefix="saring-bench-"))
-    env = {**os.environ, "SARING_HOME": str(home), "SARING_LOG_LEVEL": "WARNING"}
-    saring = VENV_BIN / "saring"
-    key = subprocess.run([str(saring), "keys", "create", "--site", "https://bench.example"], env=env,
-                         check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
-    (home / "bare_app.py").write_text(BARE_APP)
-
+    home, env, key = prepare("saring-bench-", SITE)
     sp, bp = free_port(), free_port()
-    procs = []
+    procs = [start_saring(env, sp, args.workers, args.threads), start_bare(home, bp, args.workers, args.threads)]
+    results: dict[str, tuple[Load, Load]] = {}
+    stored = 0
     try:
-        procs.append(subprocess.Popen([str(saring), "serve", "--port", str(sp), "--workers", str(args.workers),
-                                       "--threads", str(args.threads)], env=env, cwd=REPO,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
-        worker_class = "gthread" if args.threads > 1 else "sync"
-        procs.append(subprocess.Popen([str(VENV_BIN / "gunicorn"), "-b", f"127.0.0.1:{bp}", "-w", str(args.workers),
-                                       "--threads", str(args.threads), "-k", worker_class, "bare_app:app"],
-                                      cwd=home, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                      start_new_session=True))
         wait_http(f"http://127.0.0.1:{sp}/readyz")
         wait_port(bp)
-        wrk_threads = min(2, args.connections)
-        # warm-up both
-        wrk(f"http://127.0.0.1:{sp}/api/v1/comments", key, 3, args.connections, wrk_threads)
-        wrk(f"http://127.0.0.1:{bp}/api/v1/comments", key, 3, args.connections, wrk_threads)
-        s = wrk(f"http://127.0.0.1:{sp}/api/v1/comments", key, args.seconds, args.connections, wrk_threads)
-        b = wrk(f"http://127.0.0.1:{bp}/api/v1/comments", key, args.seconds, args.connections, wrk_threads)
+        for path in (("api", "akismet") if args.path == "both" else (args.path,)):
+            url_path, script = scripts(key)[path]
+            for port in (sp, bp):  # warm-up both
+                wrk(f"http://127.0.0.1:{port}{url_path}", script, 3, args.connections)
+            stored_before = count_comments(env)
+            s = wrk(f"http://127.0.0.1:{sp}{url_path}", script, args.seconds, args.connections, master=procs[0].pid)
+            stored += count_comments(env) - stored_before
+            b = wrk(f"http://127.0.0.1:{bp}{url_path}", script, args.seconds, args.connections, master=procs[1].pid)
+            results[path] = (s, b)
     finally:
-        for p in procs:
-            try:
-                os.killpg(p.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        for p in procs:
-            p.wait(timeout=30)
+        stop(procs)
 
     print(f"gunicorn {args.workers} workers x {args.threads} threads, wrk {args.connections} connections, "
-          f"{args.seconds} s each, on {os.cpu_count()} cores")
-    print(f"{'':<24}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}")
-    for name, r in (("Saring POST /comments", s), ("bare Flask", b)):
-        print(f"{name:<24}{r['rps']:>10.1f}{r['p50']:>10.2f}{r['p99']:>10.2f}{r['non2xx']:>10}")
-    print(f"ratio Saring/bare: throughput {s['rps'] / b['rps']:.3f}x, p50 {s['p50'] / b['p50']:.1f}x, "
-          f"p99 {s['p99'] / b['p99']:.1f}x")
+          f"{args.seconds} s each, on {os.cpu_count()} cores; {describe_stores()}")
+    print(f"{'':<30}{'req/s':>9}{'p50 ms':>8}{'p99 ms':>8}{'errors':>8}{'worker CPU':>12}{'Redis':>10}{'DB':>9}")
+    print(f"{'':<30}{'':>33}{'ms/request':>12}{'ms/req':>10}{'ms/req':>9}")
+    answered = 0
+    for path, (s, b) in results.items():
+        print(row(f"Saring {path}", s))
+        print(row(f"bare Flask {path}", b))
+        answered += s.requests - s.non2xx
+    for path, (s, b) in results.items():
+        cpu_ratio = b.per_request_ms(b.worker_cpu_s) / max(1e-9, s.per_request_ms(s.worker_cpu_s))
+        print(f"{path}: Saring/bare throughput {s.rps / b.rps:.3f}x, p99 {s.p99 / b.p99:.1f}x; "
+              f"bare CPU per request / Saring CPU per request {cpu_ratio:.3f}x "
+              f"(Saring {s.per_request_ms(s.worker_cpu_s):.2f} ms, bare {b.per_request_ms(b.worker_cpu_s):.2f} ms)")
+    print(f"comments stored during the measured runs {stored}; answered 2xx {answered}: "
+          f"{'every answered comment stored' if stored >= answered else 'MISSING COMMENTS'}")
     shutil.rmtree(home, ignore_errors=True)
 
 
