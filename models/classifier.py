@@ -9,15 +9,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l1, inplace_csr_row_normalize_l2
-from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.pipeline import Pipeline
 
 from models.comment import Records
 from models.explain import MAX_REASONS, NO_SIGNALS, Explainer
-from models.features import CommentSignals, MetaTokens, QuantileClipScaler
 from models.lang import comment_lang
-from models.lexicon import LexiconSignals, prior_logit
+from models.lexicon import prior_logit
+from models.rowfeatures import FeaturePlan
 from models.thresholds import resolve_thresholds
 
 __all__ = ["MAX_REASONS", "NO_SIGNALS", "Scored", "SpamClassifier"]
@@ -64,6 +62,7 @@ class SpamClassifier:
         self.blob: bytes = b""
         self._explainer: Explainer | None = None
         self._lex_cols: np.ndarray | None = None
+        self._plan: FeaturePlan | None = None
 
     def __repr__(self) -> str:
         return f"SpamClassifier(version={self.version!r})"
@@ -86,27 +85,12 @@ class SpamClassifier:
         """
         return self._features_and_lexicon(frame)[0]
 
-    def _features_and_lexicon(self, frame: pd.DataFrame) -> tuple[sp.csr_matrix, np.ndarray | None]:
+    def _features_and_lexicon(self, frame: Records | pd.DataFrame) -> tuple[sp.csr_matrix, np.ndarray | None]:
         """:meth:`_features` and the lexicon block of it (dense, ``(n, len(LEXICON_FEATURES))``;
         ``None`` when the pipeline has no lexicon), without slicing the sparse matrix again."""
-        ct = self.pipeline.named_steps["features"]
-        blocks = []
-        lexicon = None
-        for name, trans, cols in ct.transformers_:
-            if isinstance(trans, str) or name == "remainder":
-                continue
-            first = trans.steps[0][1] if isinstance(trans, Pipeline) else trans
-            if isinstance(cols, str):
-                X: Any = list(frame[cols]) if isinstance(frame, Records) else frame[cols].tolist()
-            elif isinstance(first, _RECORD_TRANSFORMERS):
-                X = frame  # they read their columns by name: skip the column-subset copy
-            else:
-                X = pd.DataFrame({c: frame[c] for c in cols}) if isinstance(frame, Records) else frame[cols]
-            out = _fast_transform(trans, X)
-            if name == "lexicon":
-                lexicon = out.toarray() if sp.issparse(out) else np.asarray(out, dtype=np.float64)
-            blocks.append(out)
-        return hstack_csr(blocks), lexicon
+        if self._plan is None:
+            self._plan = FeaturePlan(self.pipeline.named_steps["features"])
+        return self._plan.transform(frame)
 
     def _proba(self, X: sp.csr_matrix, lexicon: np.ndarray | None = None) -> np.ndarray:
         """Calibrated spam probability, shape ``(n,)``.
@@ -180,85 +164,9 @@ class SpamClassifier:
         return self._explainer
 
 
-_RECORD_TRANSFORMERS = (CommentSignals, MetaTokens, LexiconSignals)
-
-
 def with_prior(p: np.ndarray, prior: np.ndarray) -> np.ndarray:
     """``sigmoid(logit(p) + prior)``."""
     if not np.any(prior):
         return p
     q = np.clip(p, 1e-12, 1 - 1e-12)
     return 1.0 / (1.0 + np.exp(-(np.log(q / (1 - q)) + prior)))
-
-
-def _fast_transform(trans: Any, X: Any) -> Any:
-    """``trans.transform(X)`` for fitted Pipelines/FeatureUnions/our scaler, skipping
-    scikit-learn's validation wrappers where the result is the same."""
-    if isinstance(trans, Pipeline):
-        for _, step in trans.steps:
-            if step is None or step == "passthrough":
-                continue
-            X = _fast_transform(step, X)
-        return X
-    if isinstance(trans, FeatureUnion):
-        parts = [
-            sp.csr_matrix(_fast_transform(t, X))
-            for _, t in trans.transformer_list
-            if not (isinstance(t, str) and t == "drop")
-        ]
-        return sp.hstack(parts, format="csr")
-    if isinstance(trans, TfidfVectorizer):
-        return _tfidf_transform(trans, X)
-    if isinstance(trans, QuantileClipScaler):
-        return np.clip(np.asarray(X, dtype=np.float64) / trans.scale_, -trans.clip, trans.clip)
-    return trans.transform(X)
-
-
-def _tfidf_transform(vec: TfidfVectorizer, docs: Any) -> sp.csr_matrix:
-    """``vec.transform(docs)`` without the input validation of the tf-idf step (a new CSR
-    count matrix from the fitted vocabulary needs none): same result, tested."""
-    X = CountVectorizer.transform(vec, docs)
-    X = X.astype(np.float64) if X.dtype != np.float64 else X
-    tf = vec._tfidf
-    if tf.sublinear_tf:
-        np.log(X.data, X.data)
-        X.data += 1.0
-    if hasattr(tf, "idf_"):
-        X.data *= tf.idf_[X.indices]
-    if tf.norm == "l2":
-        inplace_csr_row_normalize_l2(X)
-    elif tf.norm == "l1":
-        inplace_csr_row_normalize_l1(X)
-    return X
-
-
-def hstack_csr(blocks: list[Any]) -> sp.csr_matrix:
-    """``scipy.sparse.hstack(blocks, format="csr", dtype=float64)`` for blocks of equal row count
-    that are CSR matrices or dense 2-D arrays, without converting each dense block to CSR first
-    (that conversion and the generic stacking cost more than a single comment's features)."""
-    n = blocks[0].shape[0]
-    rows, cols, vals = [], [], []
-    offset = 0
-    for b in blocks:
-        if sp.issparse(b):
-            b = b.tocsr()
-            rows.append(np.repeat(np.arange(n), np.diff(b.indptr)))
-            cols.append(b.indices.astype(np.int64) + offset)
-            vals.append(b.data.astype(np.float64, copy=False))
-        else:
-            b = np.asarray(b, dtype=np.float64).reshape(n, -1)
-            r, c = np.nonzero(b)
-            rows.append(r)
-            cols.append(c + offset)
-            vals.append(b[r, c])
-        offset += b.shape[1]
-    r = np.concatenate(rows)
-    c = np.concatenate(cols)
-    v = np.concatenate(vals)
-    order = np.argsort(r, kind="stable")  # blocks are in column order: a stable sort by row keeps columns sorted
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(r, minlength=n), out=indptr[1:])
-    idx_dtype = np.int32 if max(offset, len(v)) < 2**31 else np.int64
-    out = sp.csr_matrix((v[order], c[order].astype(idx_dtype), indptr.astype(idx_dtype)), shape=(n, offset))
-    out.has_sorted_indices = True
-    return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 
 from models.classifier import SpamClassifier
 from models.comment import to_frame
@@ -37,9 +38,10 @@ def test_pipeline_variants_fit_and_score(tiny_frame: pd.DataFrame, params: dict)
     clf = SpamClassifier(pipe, {"thresholds": {"hold": 0.5, "reject": 0.9}})
     # the classifier's fast feature path and probability match the pipeline's
     X_fast = clf._features(tiny_frame)
-    X_ref = pipe.named_steps["features"].transform(tiny_frame)
-    assert abs(X_fast - X_ref).max() < 1e-6
-    assert np.allclose(clf.spam_scores(tiny_frame), proba, atol=1e-9)
+    X_ref = sp.csr_matrix(pipe.named_steps["features"].transform(tiny_frame), dtype=np.float64)
+    assert X_fast.dtype == np.float64 and X_fast.has_sorted_indices
+    assert (X_fast != X_ref).nnz == 0  # the same values, not merely close ones
+    assert np.allclose(clf.spam_scores(tiny_frame), proba, rtol=0, atol=1e-12)
     scored = clf.score(tiny_frame)
     assert len(scored) == len(tiny_frame)
     assert all(1 <= len(s.reasons) <= 5 for s in scored)
