@@ -7,12 +7,14 @@ found in the comment gives no reason."""
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 from sklearn.pipeline import Pipeline
 
@@ -77,6 +79,28 @@ _HAM_SIGNAL_SENTENCES: dict[str, str] = {
 _LEX_INDEX = {f: i for i, f in enumerate(LEXICON_FEATURES)}
 
 
+#: Kinds of feature column: a char n-gram (shared out to words), a unit of its own, or no reason.
+_CHAR, _UNIT, _NONE = 0, 1, 2
+#: Char n-gram columns of the words seen, per explainer (a word's n-grams do not depend on the comment).
+WORD_CACHE_SIZE = 65_536
+
+
+def _unit_of(name: str) -> tuple[str, str] | None:
+    """The reason unit ``(kind, term)`` of feature column ``name`` (``("char", ngram)`` for a char
+    n-gram; ``None`` for a block that gives no reason)."""
+    block, _, rest = name.partition("__")
+    if block == "text":
+        kind, _, term = rest.partition("__")
+        if kind == "char":
+            return ("char", term)
+        return ("phrase", term) if " " in term else ("word", term)
+    if block == "meta":
+        return ("signal", rest)
+    if block in ("metatok", "lexicon"):
+        return (block, rest)
+    return None
+
+
 class Explainer:
     """Turns a linear model's per-feature contributions into sentences.
 
@@ -86,6 +110,9 @@ class Explainer:
     (the sigmoid calibration is monotone). Character n-gram contributions are shared out
     to the words of the normalised text they occur in, word unigrams join their word, so
     a reason names a word or phrase of *this* comment.
+
+    The grouping of columns into units is worked out once here (per column: its kind, its unit
+    id in :attr:`unit_keys`, its lexicon position), so a comment's row is grouped with NumPy.
     """
 
     def __init__(self, pipeline: Pipeline, prior: Mapping[str, float] | None = None) -> None:
@@ -115,16 +142,49 @@ class Explainer:
                 for sub_name, sub in union.transformer_list:
                     if sub_name == "char":
                         self.char_analyzer = sub.build_analyzer()
+        self._index_columns()
+        self._word_columns = functools.lru_cache(maxsize=WORD_CACHE_SIZE)(self._char_columns_of)
 
-    def _prior_of(self, feature: str, value: float) -> float:
-        """The fixed prior's log-odds for one lexicon column of one comment (0 without a prior)."""
-        if not self.prior or feature not in _LEX_INDEX or value <= 0:
-            return 0.0
-        x = np.zeros((1, len(LEXICON_FEATURES)))
-        x[0, _LEX_INDEX[feature]] = value
-        return float(prior_contributions(x, self.prior)[0, _LEX_INDEX[feature]])
+    def _index_columns(self) -> None:
+        """Per column: kind (:data:`_CHAR`, :data:`_UNIT`, :data:`_NONE`), unit id into
+        :attr:`unit_keys` (-1 unless a unit), position in ``LEXICON_FEATURES`` (-1 unless a lexicon
+        column with a prior); and the column of each char n-gram term."""
+        n = len(self.names)
+        self.col_kind = np.full(n, _NONE, dtype=np.int8)
+        self.col_unit = np.full(n, -1, dtype=np.int64)
+        self.col_lex = np.full(n, -1, dtype=np.int64)
+        self.unit_keys: list[tuple[str, str]] = []
+        self.char_column: dict[str, int] = {}
+        ids: dict[tuple[str, str], int] = {}
+        for j, name in enumerate(self.names):
+            unit = _unit_of(name)
+            if unit is None:
+                continue
+            if unit[0] == "char":
+                self.col_kind[j] = _CHAR
+                self.char_column.setdefault(unit[1], j)
+                continue
+            if unit in _NOT_REASONS:
+                continue  # an intercept, never a reason: left out of the units
+            self.col_kind[j] = _UNIT
+            self.col_unit[j] = ids.setdefault(unit, len(ids))
+            if unit[0] == "lexicon" and self.prior and unit[1] in _LEX_INDEX:
+                self.col_lex[j] = _LEX_INDEX[unit[1]]
+        self.unit_keys = list(ids)
+        self._lex_cols = np.flatnonzero(self.col_lex >= 0)
 
-    def reasons(self, row: sp.csr_matrix, record: pd.Series, spam: bool) -> list[str]:
+    def _char_columns_of(self, word: str) -> tuple[np.ndarray, np.ndarray]:
+        """Columns of the char n-grams of ``word`` that are in the vocabulary, in the order the
+        analyzer first yields them, and how often each occurs in the word."""
+        assert self.char_analyzer is not None
+        grams = Counter(self.char_analyzer(word))
+        get = self.char_column.get
+        cols = np.fromiter(map(get, grams, itertools.repeat(-1)), dtype=np.int64, count=len(grams))
+        counts = np.fromiter(grams.values(), dtype=np.int64, count=len(grams))
+        keep = cols >= 0
+        return cols[keep], counts[keep]
+
+    def reasons(self, row: sp.csr_matrix, record: Mapping[str, Any], spam: bool) -> list[str]:
         """Up to :data:`MAX_REASONS` sentences for one comment.
 
         Args:
@@ -132,54 +192,65 @@ class Explainer:
             record: the comment record (``content`` is used to name words, runs, links).
             spam: explain spam-ward (top positive) or ham-ward (top negative) features.
         """
+        return self._sentences(self.units(row, record), record, spam)
+
+    def units(self, row: sp.csr_matrix, record: Mapping[str, Any]) -> dict[tuple[str, str], float]:
+        """Summed contribution per reason unit ``(kind, term)`` of one comment's row, in the order
+        the units first occur among the row's columns (char n-gram words last); the intercept units
+        of ``_NOT_REASONS`` are left out."""
         idx = row.indices
-        contrib = row.data.astype(np.float64) * self.w[idx]
-        units: dict[tuple[str, str], float] = defaultdict(float)
-        char_parts: dict[str, float] = {}
-        for j, c, row_val in zip(idx, contrib, row.data):
-            name = self.names[j]
-            block, _, rest = name.partition("__")
-            if block == "text":
-                kind, _, term = rest.partition("__")
-                if kind == "char":
-                    char_parts[term] = char_parts.get(term, 0.0) + c
-                elif " " in term:
-                    units[("phrase", term)] += c
-                else:
-                    units[("word", term)] += c
-            elif block == "meta":
-                units[("signal", rest)] += c
-            elif block == "metatok":
-                units[("metatok", rest)] += c
-            elif block == "lexicon":
-                units[("lexicon", rest)] += c + self._prior_of(rest, row_val)
-        if char_parts and self.char_analyzer is not None:
-            self._share_char_ngrams(char_parts, record, units)
-        for key in _NOT_REASONS:
-            units.pop(key, None)
-        return self._sentences(units, record, spam)
+        vals = row.data.astype(np.float64)
+        contrib = vals * self.w[idx]
+        kind = self.col_kind[idx]
+        if self._lex_cols.size:
+            lex = np.flatnonzero((self.col_lex[idx] >= 0) & (vals > 0))
+            if lex.size:
+                x = np.zeros((1, len(LEXICON_FEATURES)))
+                x[0, self.col_lex[idx[lex]]] = vals[lex]
+                contrib[lex] += prior_contributions(x, self.prior)[0, self.col_lex[idx[lex]]]
+        at = np.flatnonzero(kind == _UNIT)
+        uid, first, inverse = np.unique(self.col_unit[idx[at]], return_index=True, return_inverse=True)
+        sums = np.bincount(inverse, weights=contrib[at], minlength=uid.size)  # adds in column order
+        order = np.argsort(first, kind="stable")
+        keys = self.unit_keys
+        units: dict[tuple[str, str], float] = {keys[u]: s for u, s in zip(uid[order].tolist(), sums[order].tolist())}
+        chars = np.flatnonzero(kind == _CHAR)
+        if chars.size and self.char_analyzer is not None:
+            self._share_char_ngrams(idx[chars], contrib[chars], record, units)
+        return units
 
     def _share_char_ngrams(
-        self, char_parts: dict[str, float], record: pd.Series, units: dict[tuple[str, str], float]
+        self, cols: np.ndarray, contrib: np.ndarray, record: Mapping[str, Any], units: dict[tuple[str, str], float]
     ) -> None:
+        """Add to ``units`` each word's share of the char n-gram contributions ``contrib`` (of
+        columns ``cols``): an n-gram's contribution is split over the words of the normalised
+        content by how often each holds it."""
         words = normalize_text(str(record.get("content", ""))).split()
-        assert self.char_analyzer is not None
-        per_word = {w: Counter(self.char_analyzer(w)) for w in set(words)}
+        if not words:
+            return
         word_count = Counter(words)
-        totals: dict[str, int] = defaultdict(int)
-        for w, grams in per_word.items():
-            for g, k in grams.items():
-                if g in char_parts:
-                    totals[g] += k * word_count[w]
-        for w, grams in per_word.items():
-            share = 0.0
-            for g, k in grams.items():
-                if g in char_parts and totals[g]:
-                    share += char_parts[g] * k * word_count[w] / totals[g]
+        distinct = list(set(words))
+        sort = np.argsort(cols, kind="stable")
+        cols, contrib = cols[sort], contrib[sort]
+        parts = [self._word_columns(w) for w in distinct]
+        sizes = [p[0].size for p in parts]
+        gram_cols = np.concatenate([p[0] for p in parts])
+        gram_k = np.concatenate([p[1] for p in parts])
+        owner = np.repeat(np.arange(len(distinct)), sizes)
+        at = np.minimum(np.searchsorted(cols, gram_cols), cols.size - 1)
+        seen = np.flatnonzero(cols[at] == gram_cols)  # n-grams of the word that are in this row
+        at, owner = at[seen], owner[seen]
+        k = gram_k[seen]
+        count = np.asarray([word_count[w] for w in distinct], dtype=np.int64)[owner]
+        totals = np.bincount(at, weights=k * count, minlength=cols.size)  # occurrences of each n-gram
+        # contribution * k * count / total, added up per word in n-gram order, as a loop over them would
+        shares = np.bincount(owner, weights=contrib[at] * k * count / totals[at], minlength=len(distinct))
+        for w, share in zip(distinct, shares.tolist()):
             if share:
-                units[("word", w.strip(_PUNCT_STRIP) or w)] += share
+                key = ("word", w.strip(_PUNCT_STRIP) or w)
+                units[key] = units.get(key, 0.0) + share
 
-    def _sentences(self, units: dict[tuple[str, str], float], record: pd.Series, spam: bool) -> list[str]:
+    def _sentences(self, units: dict[tuple[str, str], float], record: Mapping[str, Any], spam: bool) -> list[str]:
         content = str(record.get("content", ""))
         ranked = sorted(units.items(), key=lambda kv: kv[1], reverse=spam)
         out: list[str] = []
