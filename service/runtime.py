@@ -47,7 +47,7 @@ class Runtime:
         if db.is_sqlite:
             db.upgrade()  # the embedded default migrates itself; PostgreSQL: `saring db upgrade` / `saring serve`
         registry = ModelRegistry(client, keys.model)
-        rt = cls(settings, db, client, url, keys, registry, SignalSource(client, keys), UsageCounter(db, client, keys))
+        rt = cls(settings, db, client, url, keys, registry, SignalSource(client, keys), UsageCounter(db))
         memory = rt.signals.near_dups
         labels.observe(db.engine, lambda c: memory.apply_label(c.site_id, c.comment_id, c.content, c.label))
         if load_model:

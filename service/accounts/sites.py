@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, joinedload
 
 from service.checking.policy import Thresholds
 from service.errors import NotFound, ValidationFailed
@@ -60,10 +60,14 @@ def hash_key(session: Session, key: str) -> str:
     return _hmac_of(session, legacy_hash(key))
 
 
+#: A key by its hash, with its site in the same query (every check needs both). Built once.
+_KEY_BY_HASH = select(ApiKey).options(joinedload(ApiKey.site)).where(
+    ApiKey.key_hash == bindparam("key_hash"), ApiKey.hash_version == HMAC_HASH)
+
+
 def _row_for(session: Session, key: str) -> ApiKey | None:
-    """The row of a plain key (revoked or not), upgrading a legacy row on the way."""
-    row = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(session, key),
-                                              ApiKey.hash_version == HMAC_HASH))
+    """The row of a plain key (revoked or not) and its site, upgrading a legacy row on the way."""
+    row = session.scalar(_KEY_BY_HASH, {"key_hash": hash_key(session, key)})
     if row is None:
         row = session.scalar(select(ApiKey).where(ApiKey.key_hash == legacy_hash(key),
                                                   ApiKey.hash_version == LEGACY_HASH))

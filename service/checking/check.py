@@ -2,6 +2,14 @@
 
 Plain Python (no Flask). The comment and its first audit-log event are committed before the
 function returns, so a caller answers only after the decision is durable.
+
+The request path, in order (``benchmarks/profile_check.py`` prints each stage's CPU): the operating
+point (language id), the model's score and reasons, the site's history from the database
+(``service.learning.site_signals.gather``), one Redis round trip for the flood windows and the
+near-duplicate memory (``SignalSource.observe``, fail open), the policy, then one transaction: the
+comment row, its ``decide`` event and the usage count, written as three Core statements (no ORM
+unit of work for rows that are only inserted), committed. The returned ``Comment`` is the stored row
+attached to ``session`` without a read back.
 """
 from __future__ import annotations
 
@@ -10,7 +18,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import insert
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from models.classifier import SpamClassifier
 from models.lang import comment_lang
@@ -21,8 +30,12 @@ from service.checking.policy import Signals, Thresholds, decide
 from service.checking.signals import SignalSource
 from service.checking.usage import UsageCounter, check_counts
 from service.learning.entities import commenter_key, content_hash
-from service.learning.site_signals import gather
-from service.store.tables import DECISION_TO_STATUS, ApiKey, Comment, CommentEvent, Site
+from service.learning.site_signals import flood_query, gather
+from service.store.tables import DECISION_TO_STATUS, ApiKey, Comment, CommentEvent, Site, new_guid, utcnow
+
+#: The two inserts of a check (Core: no unit of work; column defaults apply to omitted columns).
+_INSERT_COMMENT = insert(Comment.__table__)
+_INSERT_EVENT = insert(CommentEvent.__table__)
 
 
 @dataclass
@@ -108,6 +121,8 @@ def check_comment(session: Session, classifier: SpamClassifier, signals: SignalS
         usage: when given (and ``api_key``), the call is counted for the key and ``site.url`` in
             the same transaction as the comment.
 
+    Returns the stored ``Comment``, attached to ``session`` (its columns as stored, without a read back).
+
     Raises SQLAlchemy errors when the database fails (nothing is stored then).
     """
     started = time.perf_counter()
@@ -116,12 +131,15 @@ def check_comment(session: Session, classifier: SpamClassifier, signals: SignalS
     scored = classifier.score_one(data.classifier_record(), hold=thresholds.hold)  # reasons face the deciding hold
     values = data.stored_values()
     commenter, text_hash = values["commenter"], values["content_hash"]
-    history = gather(session, signals.floods, site, content=data.content, author=data.author,
-                     author_email=data.author_email, author_url=data.author_url, user_ip=data.user_ip,
-                     commenter=commenter, text_hash=text_hash, recheck=bool(data.recheck_reason.strip()),
+    history = gather(session, site, content=data.content, author=data.author, author_email=data.author_email,
+                     author_url=data.author_url, user_ip=data.user_ip, commenter=commenter, text_hash=text_hash,
                      listed_ips=str(data.extra.get("user_ip_raw") or data.user_ip),
                      given_form_seconds=data.form_seconds, comment_date_gmt=data.comment_date_gmt,
                      post_modified_gmt=data.comment_post_modified_gmt)
+    observed = signals.observe(site.id, data.content, flood_query(
+        history, site.id, content=data.content, user_ip=data.user_ip, commenter=commenter, text_hash=text_hash,
+        recheck=bool(data.recheck_reason.strip())))
+    history.flood = observed.flood
     sig = Signals(
         user_roles=tuple(r.strip().lower() for r in data.user_role if r.strip()),
         author=data.author,
@@ -132,12 +150,15 @@ def check_comment(session: Session, classifier: SpamClassifier, signals: SignalS
                                                          data.author_email)),
         site=history,
     )
-    near = signals.near_duplicate(site.id, data.content)
-    if near is not None:
-        sig.near_duplicate_of, sig.near_duplicate_similarity = near.comment_id, near.similarity
+    if observed.near_duplicate is not None:
+        sig.near_duplicate_of = observed.near_duplicate.comment_id
+        sig.near_duplicate_similarity = observed.near_duplicate.similarity
     verdict = decide(scored.spam_score, list(scored.reasons), thresholds, sig)
     shadow = bool(site.shadow_mode)
-    comment = Comment(
+    now = utcnow()
+    row = dict(
+        values,
+        id=new_guid(),
         site_id=site.id,
         api_key_id=api_key.id if api_key else None,
         source=source,
@@ -153,24 +174,38 @@ def check_comment(session: Session, classifier: SpamClassifier, signals: SignalS
         rule=verdict.rule,
         decision_score=verdict.decision_score,
         shadow=shadow,
-        **values,
+        revision=1,
+        created_at=now,
+        updated_at=now,
     )
-    session.add(comment)
-    session.flush()
-    session.add(CommentEvent(
-        comment_id=comment.id, action="decide", actor_type="system", actor=f"model {classifier.version}",
-        from_status=None, to_status=comment.status,
-        reason=f"spam_score {verdict.spam_score:.3f}, hold {point.hold:.3f} / reject {point.reject:.3f} "
-               f"({point.source}{' ' + point.lang if point.lang else ''}): {verdict.decision} by {verdict.rule}"
-               + (" — shadow mode: answered accept" if shadow else ""),
-    ))
-    if usage is not None and api_key is not None:
-        usage.add(api_key.id, site.url, check_counts(comment.answered), session=session)
-    session.commit()
-    if usage is not None and api_key is not None:
-        usage.add_live(api_key.id, site.url, check_counts(comment.answered))
+    reason = (f"spam_score {verdict.spam_score:.3f}, hold {point.hold:.3f} / reject {point.reject:.3f} "
+              f"({point.source}{' ' + point.lang if point.lang else ''}): {verdict.decision} by {verdict.rule}"
+              + (" — shadow mode: answered accept" if shadow else ""))
+    comment = _store(session, row, reason, f"model {classifier.version}",
+                     (usage, api_key.id, site.url) if usage is not None and api_key is not None else None)
     metrics.COMMENTS_CHECKED.labels(comment.answered, source).inc()
     if shadow:
         metrics.SHADOW_DECISIONS.labels(verdict.decision).inc()
     metrics.CHECK_LATENCY.observe(time.perf_counter() - started)
+    return comment
+
+
+def _store(session: Session, row: dict[str, Any], reason: str, actor: str,
+           count: tuple[UsageCounter, int, str] | None) -> Comment:
+    """Insert the comment ``row`` (every column), its ``decide`` event and, with ``count`` (counter,
+    key id, site URL), its usage increment, then commit; returns the stored comment attached to
+    ``session`` as if loaded (relationships load on access). Raises SQLAlchemy errors (the
+    transaction is then not committed: nothing is stored)."""
+    comment = Comment(**row)
+    conn = session.connection()
+    conn.execute(_INSERT_COMMENT, row)
+    conn.execute(_INSERT_EVENT, {"comment_id": row["id"], "action": "decide", "actor_type": "system", "actor": actor,
+                                 "user_id": None, "from_status": None, "to_status": row["status"], "undone": False,
+                                 "created_at": row["created_at"], "reason": reason})
+    if count is not None:
+        counter, key_id, blog = count
+        counter.add(key_id, blog, check_counts(comment.answered), session=session)
+    session.commit()
+    make_transient_to_detached(comment)
+    session.add(comment)
     return comment

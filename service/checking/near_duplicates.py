@@ -167,15 +167,15 @@ class NearDuplicateMemory:
         pipe.execute()
         return True
 
-    def _matches(self, site_id: int, sig: np.ndarray) -> list[NearDuplicate]:
-        """Remembered comments of ``site_id`` at least ``threshold`` similar to ``sig``, most
-        similar first. Raises ``redis.RedisError``."""
-        pipe = self.client.pipeline(transaction=False)
-        for band, bucket in enumerate(_buckets(sig)):
-            pipe.smembers(self.keys.near_dup_band(site_id, band, bucket))
-        candidates: set[bytes] = set()
-        for members in pipe.execute():
-            candidates |= members
+    def queue_candidates(self, pipe: redis.client.Pipeline, site_id: int, sig: np.ndarray) -> None:
+        """Add to ``pipe`` the one command whose result is the ids of the remembered comments sharing a
+        band bucket with ``sig`` (a ``SUNION`` of its 16 band sets): the candidates :meth:`confirm` reads."""
+        pipe.sunion([self.keys.near_dup_band(site_id, band, bucket) for band, bucket in enumerate(_buckets(sig))])
+
+    def confirm(self, site_id: int, sig: np.ndarray, candidates: set[bytes]) -> list[NearDuplicate]:
+        """The ``candidates`` (from :meth:`queue_candidates`) at least ``threshold`` similar to ``sig``,
+        most similar first; one ``MGET`` of their signatures, none without candidates.
+        Raises ``redis.RedisError``."""
         if not candidates:
             return []
         ids = sorted(c.decode() for c in candidates)[:MAX_CANDIDATES]
@@ -189,6 +189,13 @@ class NearDuplicateMemory:
             if sim >= self.threshold:
                 found.append(NearDuplicate(cid, sim))
         return sorted(found, key=lambda m: (-m.similarity, m.comment_id))
+
+    def _matches(self, site_id: int, sig: np.ndarray) -> list[NearDuplicate]:
+        """Remembered comments of ``site_id`` at least ``threshold`` similar to ``sig``, most
+        similar first. Raises ``redis.RedisError``."""
+        pipe = self.client.pipeline(transaction=False)
+        self.queue_candidates(pipe, site_id, sig)
+        return self.confirm(site_id, sig, pipe.execute()[0])
 
     @fail_open("near_dup_lookup", None, "near-duplicate lookup skipped")
     def lookup(self, site_id: int, content: str) -> NearDuplicate | None:

@@ -7,14 +7,13 @@ Counters (Akismet's key-sites report, reference section 3.1):
 * ``missed_spam``: submit-spam on a comment we had answered ham;
 * ``false_positives``: submit-ham on a comment we had answered spam.
 
-Storage, written through: every increment is an atomic upsert (``INSERT … ON CONFLICT DO UPDATE SET
-n = n + excluded.n``) into the ``usage_monthly`` table (for a comment-check, in the same transaction
-that stores the comment; for reports, in its own short transaction), and an
-``HINCRBY`` of the Redis hashes ``RedisKeys.usage`` (per site) and ``RedisKeys.usage_total`` (per
-key), the shared live counters, kept ``USAGE_TTL`` seconds. The database is the copy reports read,
-so a Redis outage or restart loses nothing; Redis errors are logged and counted
-(``saring_redis_errors_total{operation="usage"}``) and never fail a request, and neither does a
-failed database increment (logged, ``saring_usage_write_failures_total``).
+Storage: every increment is an atomic upsert (``INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n``,
+one statement built once per dialect) into the ``usage_monthly`` table: for a comment-check in the same
+transaction that stores the comment, for reports in its own short transaction. The database is the
+only copy and the one every report reads (key-sites, usage-limit, the stats): Redis holds no usage
+counters (the live Redis hashes of earlier versions were read by nothing and cost a round trip per
+check). A failed database increment of a report is logged and counted
+(``saring_usage_write_failures_total``) and never fails the request it counts.
 """
 from __future__ import annotations
 
@@ -22,13 +21,10 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-import redis
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from service.infra import metrics
-from service.infra.fail_open import fail_open
-from service.infra.redis_keys import USAGE_TTL, RedisKeys
 from service.store.db import Database
 from service.store.tables import UsageMonthly
 
@@ -67,85 +63,58 @@ class SiteUsage:
 
 
 class UsageCounter:
-    """Counts usage in Redis and the database (see the module docstring).
+    """Counts usage in the database (see the module docstring).
 
     Args:
-        db: the database (increments run in their own transaction).
-        client: Redis client (may be unreachable: fail open).
-        keys: key names.
+        db: the database (increments without a session run in their own transaction).
     """
 
-    def __init__(self, db: Database, client: redis.Redis, keys: RedisKeys) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
-        self.client = client
-        self.keys = keys
+        self._stmt = _upsert(db.engine.dialect.name)
 
     def add(self, api_key_id: int, blog: str, counts: dict[str, int], when: dt.datetime | None = None,
             session: Session | None = None) -> None:
         """Add ``counts`` (names from ``COUNTERS``, non-negative ints) for one key, site and month.
 
-        With ``session``, the database increment joins that session's transaction (one commit
-        for a comment and its count; the caller commits) and the Redis increment must follow
-        with :meth:`add_live` after the commit. Without it, the increment commits on its own
-        and Redis is updated here.
+        With ``session``, the increment joins that session's transaction (one commit for a comment
+        and its count; the caller commits). Without it, the increment commits on its own.
 
         Raises ``ValueError`` for an unknown counter name; never raises for storage failures
         when it commits on its own.
         """
-        counts, blog, month = self._normalise(blog, counts, when)
-        if not counts:
-            return
-        if session is not None:
-            session.execute(self._upsert(api_key_id, blog, month, counts))
-            return
-        try:
-            with self.db.engine.begin() as conn:
-                conn.execute(self._upsert(api_key_id, blog, month, counts))
-        except Exception as exc:  # noqa: BLE001 - counting must never fail the request it counts
-            metrics.USAGE_WRITE_FAILURES.inc()
-            log.error("usage increment not stored (key %s, %s, %s): %s", api_key_id, blog, month, exc)
-        self.add_live(api_key_id, blog, counts, when)
-
-    def add_live(self, api_key_id: int, blog: str, counts: dict[str, int], when: dt.datetime | None = None) -> None:
-        """Increment only the Redis counters (after a database increment joined a transaction)."""
-        counts, blog, month = self._normalise(blog, counts, when)
-        if counts:
-            self._increment_live(api_key_id, blog, month, counts)
-
-    @fail_open("usage", skipped="usage counter not incremented in Redis (kept in the database)")
-    def _increment_live(self, api_key_id: int, blog: str, month: str, counts: dict[str, int]) -> None:
-        pipe = self.client.pipeline(transaction=False)
-        for key in (self.keys.usage(api_key_id, blog, month), self.keys.usage_total(api_key_id, month)):
-            for name, n in counts.items():
-                pipe.hincrby(key, name, n)
-            pipe.expire(key, USAGE_TTL)
-        pipe.execute()
-
-    @staticmethod
-    def _normalise(blog: str, counts: dict[str, int], when: dt.datetime | None) -> tuple[dict[str, int], str, str]:
         unknown = set(counts) - set(COUNTERS)
         if unknown:
             raise ValueError(f"unknown usage counters: {sorted(unknown)}")
-        return ({name: int(n) for name, n in counts.items() if n}, (blog or "")[:MAX_BLOG_CHARS], month_of(when))
+        if not any(counts.values()):
+            return
+        params = {"api_key_id": api_key_id, "blog": (blog or "")[:MAX_BLOG_CHARS], "month": month_of(when),
+                  **{name: int(counts.get(name, 0)) for name in COUNTERS}}
+        if session is not None:
+            session.execute(self._stmt, params)
+            return
+        try:
+            with self.db.engine.begin() as conn:
+                conn.execute(self._stmt, params)
+        except Exception as exc:  # noqa: BLE001 - counting must never fail the request it counts
+            metrics.USAGE_WRITE_FAILURES.inc()
+            log.error("usage increment not stored (key %s, %s, %s): %s", api_key_id, params["blog"],
+                      params["month"], exc)
 
-    def _upsert(self, api_key_id: int, blog: str, month: str, counts: dict[str, int]):
-        if self.db.engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        values = {name: counts.get(name, 0) for name in COUNTERS}
-        stmt = insert(UsageMonthly).values(api_key_id=api_key_id, blog=blog, month=month, **values)
-        return stmt.on_conflict_do_update(
-            index_elements=["api_key_id", "blog", "month"],
-            set_={name: getattr(UsageMonthly, name) + stmt.excluded[name] for name in counts},
-        )
 
-    @fail_open("usage", None, "usage counters unreadable in Redis")
-    def live(self, api_key_id: int, month: str | None = None) -> dict[str, int] | None:
-        """The Redis counters of one key for ``month`` summed over its sites, or ``None`` when Redis
-        is unreachable (they may lag the database after a Redis restart; reports use ``totals``)."""
-        raw = self.client.hgetall(self.keys.usage_total(api_key_id, month or month_of()))
-        return {name: int(raw.get(name.encode(), 0)) for name in COUNTERS}
+def _upsert(dialect: str):
+    """The one increment statement of ``dialect`` (``postgresql`` or ``sqlite``), with bound
+    parameters ``api_key_id``, ``blog``, ``month`` and one per counter (0 adds nothing)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(UsageMonthly).values(api_key_id=bindparam("api_key_id"), blog=bindparam("blog"),
+                                       month=bindparam("month"), **{n: bindparam(n) for n in COUNTERS})
+    return stmt.on_conflict_do_update(
+        index_elements=["api_key_id", "blog", "month"],
+        set_={name: getattr(UsageMonthly, name) + stmt.excluded[name] for name in COUNTERS},
+    )
 
 
 def totals(session: Session, api_key_id: int, month: str) -> dict[str, int]:

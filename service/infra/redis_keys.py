@@ -7,13 +7,10 @@ through: every increment goes to the ``usage_monthly`` table as well (``service.
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 #: How long the near-duplicate memory of a moderator's spam mark lasts (seconds): 7 days.
 NEAR_DUP_TTL = 7 * 24 * 3600
-#: Usage counters are kept this long after their month (seconds): 400 days.
-USAGE_TTL = 400 * 24 * 3600
 #: Window of the moderator sign-in failure counter (seconds): 15 minutes.
 LOGIN_FAILURE_WINDOW = 15 * 60
 
@@ -48,17 +45,6 @@ class RedisKeys:
     @property
     def model(self) -> ModelKeys:
         return ModelKeys(self.prefix)
-
-    def usage(self, key_id: int, blog: str, month: str) -> str:
-        """Hash of one key's counters for one site (``blog`` URL) and month (``YYYY-MM``): fields
-        api_calls, spam, ham, missed_spam, false_positives (integers; TTL ``USAGE_TTL``). Written
-        through: every increment also goes to the ``usage_monthly`` table (see ``service.checking.usage``)."""
-        digest = hashlib.sha1(blog.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-        return f"{self.prefix}:usage:{key_id}:{month}:{digest}"
-
-    def usage_total(self, key_id: int, month: str) -> str:
-        """Hash of one key's counters for one month summed over its sites (same fields, same TTL)."""
-        return f"{self.prefix}:usage:{key_id}:{month}:total"
 
     def flood_text(self, site_id: int, text_hash: str) -> str:
         """Set of the distinct senders (hashed) of one normalised text on one site; expires

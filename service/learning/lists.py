@@ -27,7 +27,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from models.text import MAX_TEXT_CHARS, fold_lookalikes, join_spaced_letters
@@ -185,10 +185,12 @@ def remove_entry(session: Session, site_id: int, entry_id: int, *, actor: str = 
     return row
 
 
+_ENTRIES = select(ListEntry).where(ListEntry.site_id == bindparam("site_id")).order_by(ListEntry.kind, ListEntry.value)
+
+
 def entries_of(session: Session, site_id: int) -> list[ListEntry]:
-    """Every entry of ``site_id``: by kind, then value."""
-    return list(session.scalars(select(ListEntry).where(ListEntry.site_id == site_id)
-                                .order_by(ListEntry.kind, ListEntry.value)))
+    """Every entry of ``site_id``: by kind, then value (one statement built once: every check reads it)."""
+    return list(session.scalars(_ENTRIES, {"site_id": site_id}))
 
 
 @dataclass(frozen=True)

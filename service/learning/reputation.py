@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import case, select, tuple_
+from sqlalchemy import bindparam, case, select, tuple_
 from sqlalchemy.orm import Session
 
 from service.learning.entities import entities
@@ -81,14 +81,17 @@ def apply_label_change(session: Session, comment: Comment, old: str | None, new:
                   "updated_at": now}))
 
 
+_LOOKUP = select(Reputation.kind, Reputation.value, Reputation.spam, Reputation.ham, Reputation.first_at).where(
+    Reputation.site_id == bindparam("site_id"),
+    tuple_(Reputation.kind, Reputation.value).in_(bindparam("keys", expanding=True)))
+
+
 def lookup(session: Session, site_id: int, keys: list[tuple[str, str]]) -> list[Evidence]:
-    """The counts of ``keys`` on ``site_id`` that have any label, strongest first (|log-odds|)."""
+    """The counts of ``keys`` on ``site_id`` that have any label, strongest first (|log-odds|).
+    One statement built once (every check reads it), the keys bound as an expanding ``IN``."""
     if not keys:
         return []
-    rows = session.execute(
-        select(Reputation.kind, Reputation.value, Reputation.spam, Reputation.ham, Reputation.first_at)
-        .where(Reputation.site_id == site_id, tuple_(Reputation.kind, Reputation.value).in_(keys))
-    ).all()
+    rows = session.execute(_LOOKUP, {"site_id": site_id, "keys": list(keys)}).all()
     found = [Evidence(k, v, s, h, f) for k, v, s, h, f in rows if s or h]
     return sorted(found, key=lambda e: (-abs(e.log_odds), e.kind, e.value))
 

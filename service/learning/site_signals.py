@@ -2,21 +2,22 @@
 
 One call per check (:func:`gather`), after the model's score and before the policy
 (``service.checking.policy.decide``), which turns these facts into the decision and its reasons.
-Database reads (lists, reputation, trust, known ham) work with Redis down; only the flood windows
-live in Redis and fail open.
+Everything here is read from the database (lists, reputation, trust, known ham) and works with
+Redis down; the flood windows live in Redis and are counted by the check's one Redis round trip
+(``service.checking.signals.SignalSource.observe``, with :func:`flood_query`) into ``SiteSignals.flood``.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from models.lang import MIN_SCORE, detect_lang
 from service.learning import lists, reputation
 from service.learning.entities import entities, public_ip
-from service.learning.floods import Flood, FloodWindows
+from service.learning.floods import Flood, FloodQuery
 from service.learning.settings import LearningSettings, settings_of
 from service.store.tables import Comment, Label, Site
 
@@ -79,6 +80,17 @@ def language_name(code: str) -> str:
     return f"{LANGUAGE_NAMES[code]} ({code})" if code in LANGUAGE_NAMES else code
 
 
+# The reads of every check, built once (bound parameters; SQLAlchemy caches their compiled form).
+_ACCEPTED_BEFORE = select(func.count(), func.min(Comment.created_at)).where(
+    Comment.site_id == bindparam("site_id"), Comment.commenter == bindparam("commenter"),
+    Comment.decision == "accept", Comment.status.in_(("accepted", "ham")), Comment.created_at <= bindparam("before"),
+    Comment.is_test.is_(False))
+_HAM_LABELLED = select(func.max(Label.updated_at)).join(Comment, Comment.id == Label.comment_id).where(
+    Comment.site_id == bindparam("site_id"), Comment.content_hash == bindparam("text_hash"), Label.label == "ham")
+_HAM_LABELLED_COMMENTER = _HAM_LABELLED.where(Comment.commenter == bindparam("commenter"))
+_HAM_LABELLED_IP = _HAM_LABELLED.where(Comment.commenter.is_(None), Comment.user_ip == bindparam("user_ip"))
+
+
 def _trust(session: Session, site_id: int, commenter: str, ev: reputation.Evidence | None,
            settings: LearningSettings, now: dt.datetime) -> Trust | None:
     if ev is not None and ev.spam:
@@ -86,11 +98,8 @@ def _trust(session: Session, site_id: int, commenter: str, ev: reputation.Eviden
     if ev is not None and ev.ham >= settings.trust_min_approvals:
         return Trust(ev.ham, 0, ev.first_at)
     before = now - dt.timedelta(days=settings.trust_accepted_days)
-    accepted, first = session.execute(
-        select(func.count(), func.min(Comment.created_at)).where(
-            Comment.site_id == site_id, Comment.commenter == commenter, Comment.decision == "accept",
-            Comment.status.in_(("accepted", "ham")), Comment.created_at <= before, Comment.is_test.is_(False))
-    ).one()
+    accepted, first = session.execute(_ACCEPTED_BEFORE, {"site_id": site_id, "commenter": commenter,
+                                                          "before": before}).one()
     if accepted >= settings.trust_min_accepted:
         return Trust(0, int(accepted), first)
     return None
@@ -98,25 +107,33 @@ def _trust(session: Session, site_id: int, commenter: str, ev: reputation.Eviden
 
 def _known_ham(session: Session, site_id: int, text_hash: str, commenter: str | None, user_ip: str) -> dt.datetime | None:
     """When this text from this commenter (or, without one, this IP) was last labelled ham here."""
-    who = Comment.commenter == commenter if commenter else (Comment.commenter.is_(None) & (Comment.user_ip == user_ip))
-    return session.scalar(
-        select(func.max(Label.updated_at)).join(Comment, Comment.id == Label.comment_id)
-        .where(Comment.site_id == site_id, Comment.content_hash == text_hash, who, Label.label == "ham"))
+    if commenter:
+        return session.scalar(_HAM_LABELLED_COMMENTER, {"site_id": site_id, "text_hash": text_hash,
+                                                        "commenter": commenter})
+    return session.scalar(_HAM_LABELLED_IP, {"site_id": site_id, "text_hash": text_hash, "user_ip": user_ip})
 
 
-def gather(session: Session, floods: FloodWindows | None, site: Site, *, content: str, author: str,
-           author_email: str, author_url: str, user_ip: str, commenter: str | None, text_hash: str,
-           recheck: bool, listed_ips: str = "", given_form_seconds: float | None = None,
-           comment_date_gmt: dt.datetime | None = None, post_modified_gmt: dt.datetime | None = None,
-           now: dt.datetime | None = None) -> SiteSignals:
-    """The site's signals for one comment (see :class:`SiteSignals`).
+def flood_query(signals: SiteSignals, site_id: int, *, content: str, user_ip: str, commenter: str | None,
+                text_hash: str, recheck: bool) -> FloodQuery | None:
+    """What the flood windows count for this comment, or ``None`` when they count nothing: site
+    learning is off, or the comment is a re-check (Akismet ``recheck_reason``: not a new comment)."""
+    if not signals.settings.enabled or recheck:
+        return None
+    return FloodQuery(site_id, signals.settings, text_hash, len(" ".join(content.split())), public_ip(user_ip),
+                      commenter)
+
+
+def gather(session: Session, site: Site, *, content: str, author: str, author_email: str, author_url: str,
+           user_ip: str, commenter: str | None, text_hash: str, listed_ips: str = "",
+           given_form_seconds: float | None = None, comment_date_gmt: dt.datetime | None = None,
+           post_modified_gmt: dt.datetime | None = None, now: dt.datetime | None = None) -> SiteSignals:
+    """The site's signals for one comment from the database (see :class:`SiteSignals`; ``flood``
+    stays empty: the caller fills it from Redis).
 
     Args:
         session: open session (read only here).
-        floods: the flood windows (Redis; ``None`` skips them).
         site: the site (its lists, settings, languages).
         commenter, text_hash: ``entities.commenter_key`` and ``entities.content_hash`` of the comment.
-        recheck: the comment is a re-check (Akismet ``recheck_reason``): not counted as a new comment.
         listed_ips: the addresses ``ip`` list entries are matched against (Akismet's whole forwarded
             ``user_ip`` list as sent; default ``user_ip``).
     """
@@ -139,7 +156,4 @@ def gather(session: Session, floods: FloodWindows | None, site: Site, *, content
     if commenter:
         out.trust = _trust(session, site.id, commenter, own, settings, now)
     out.known_ham_at = _known_ham(session, site.id, text_hash, commenter, user_ip)
-    if floods is not None and not recheck:
-        out.flood = floods.count(site.id, settings, text_hash, len(" ".join(content.split())),
-                                 public_ip(user_ip), commenter)
     return out

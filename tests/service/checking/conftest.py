@@ -1,12 +1,10 @@
-"""Fixtures of the checking tests: a key and a usage counter on the test database and Redis."""
+"""Fixtures of the checking tests: a key and a usage counter on the test database."""
 from __future__ import annotations
 
 import pytest
 
 from service.accounts import sites
 from service.checking.usage import UsageCounter
-from service.infra.redis_conn import connect
-from service.infra.redis_keys import RedisKeys
 from service.store.db import session_scope
 
 
@@ -18,6 +16,6 @@ def key_id(clean_db) -> int:
 
 
 @pytest.fixture
-def counter(clean_db, redis_url, redis_prefix) -> UsageCounter:
-    """A usage counter on the test database and Redis (own prefix)."""
-    return UsageCounter(clean_db, connect(redis_url), RedisKeys(redis_prefix))
+def counter(clean_db) -> UsageCounter:
+    """A usage counter on the test database."""
+    return UsageCounter(clean_db)
