@@ -30,7 +30,7 @@ def _check_body() -> None:
 
 @blp.route("")
 class Comments(MethodView):
-    @blp.arguments(CommentIn)
+    @blp.arguments(CommentIn())  # an instance: webargs would build one from a class on every request
     @blp.response(200, CheckOut)
     @blp.alt_response(400, description="Invalid field (the error names it)")
     @blp.alt_response(401, description="Missing or unknown API key")

@@ -91,7 +91,7 @@ class UsageCounter:
         params = {"api_key_id": api_key_id, "blog": (blog or "")[:MAX_BLOG_CHARS], "month": month_of(when),
                   **{name: int(counts.get(name, 0)) for name in COUNTERS}}
         if session is not None:
-            session.execute(self._stmt, params)
+            session.connection().execute(self._stmt, params)  # Core: the ORM adds nothing to an upsert
             return
         try:
             with self.db.engine.begin() as conn:
