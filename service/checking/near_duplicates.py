@@ -167,13 +167,12 @@ class NearDuplicateMemory:
         pipe.execute()
         return True
 
-    def queue_candidates(self, pipe: redis.client.Pipeline, site_id: int, sig: np.ndarray) -> None:
-        """Add to ``pipe`` the one command whose result is the ids of the remembered comments sharing a
-        band bucket with ``sig`` (a ``SUNION`` of its 16 band sets): the candidates :meth:`confirm` reads."""
-        pipe.sunion([self.keys.near_dup_band(site_id, band, bucket) for band, bucket in enumerate(_buckets(sig))])
+    def band_keys(self, site_id: int, sig: np.ndarray) -> list[str]:
+        """The 16 band sets of ``sig``: the union of their members is the candidates :meth:`confirm` reads."""
+        return [self.keys.near_dup_band(site_id, band, bucket) for band, bucket in enumerate(_buckets(sig))]
 
     def confirm(self, site_id: int, sig: np.ndarray, candidates: set[bytes]) -> list[NearDuplicate]:
-        """The ``candidates`` (from :meth:`queue_candidates`) at least ``threshold`` similar to ``sig``,
+        """The ``candidates`` (ids in the :meth:`band_keys` sets) at least ``threshold`` similar to ``sig``,
         most similar first; one ``MGET`` of their signatures, none without candidates.
         Raises ``redis.RedisError``."""
         if not candidates:
@@ -193,9 +192,7 @@ class NearDuplicateMemory:
     def _matches(self, site_id: int, sig: np.ndarray) -> list[NearDuplicate]:
         """Remembered comments of ``site_id`` at least ``threshold`` similar to ``sig``, most
         similar first. Raises ``redis.RedisError``."""
-        pipe = self.client.pipeline(transaction=False)
-        self.queue_candidates(pipe, site_id, sig)
-        return self.confirm(site_id, sig, pipe.execute()[0])
+        return self.confirm(site_id, sig, self.client.sunion(self.band_keys(site_id, sig)))
 
     @fail_open("near_dup_lookup", None, "near-duplicate lookup skipped")
     def lookup(self, site_id: int, content: str) -> NearDuplicate | None:

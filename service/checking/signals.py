@@ -1,8 +1,9 @@
 """Signals kept in Redis that the policy adds to the classifier's score: the flood windows
 (``service.learning.floods``) and the near-duplicate memory of spam (``near_duplicates``).
 
-A check reads them in one Redis round trip (:meth:`SignalSource.observe`: one pipeline with the
-window commands and the near-duplicate candidates; a second ``MGET`` only when there are
+A check reads them in one Redis round trip (:meth:`SignalSource.observe`: one Lua script,
+``OBSERVE_LUA``, adds the comment to its flood windows and returns their sizes with the ids of the
+near-duplicate candidates; a second round trip, ``MGET`` of their signatures, only when there are
 candidates to confirm). Every lookup fails open: a Redis error is logged and counted
 (``saring_redis_errors_total``) and the comment is decided without these signals, never failed.
 """
@@ -19,6 +20,25 @@ from service.infra.redis_keys import RedisKeys
 from service.learning.floods import Flood, FloodQuery, FloodWindows
 
 log = logging.getLogger(__name__)
+
+
+#: KEYS: the flood sets (``FloodPlan.windows`` order), then the near-duplicate band sets.
+#: ARGV: number of flood sets, then (member, window seconds) per flood set.
+#: Returns ``{sizes of the flood sets after the additions, ids in the band sets (SUNION)}``.
+OBSERVE_LUA = """
+local n = tonumber(ARGV[1])
+local sizes = {}
+for i = 1, n do
+  redis.call('SADD', KEYS[i], ARGV[2 * i])
+  redis.call('EXPIRE', KEYS[i], ARGV[2 * i + 1])
+  sizes[i] = redis.call('SCARD', KEYS[i])
+end
+local candidates = {}
+if #KEYS > n then
+  candidates = redis.call('SUNION', unpack(KEYS, n + 1, #KEYS))
+end
+return {sizes, candidates}
+"""
 
 
 @dataclass(frozen=True)
@@ -42,6 +62,7 @@ class SignalSource:
         self.keys = keys
         self._near_dups = NearDuplicateMemory(client, keys)
         self._floods = FloodWindows(client, keys)
+        self._observe_script = client.register_script(OBSERVE_LUA)  # EVALSHA, loaded again after NOSCRIPT
 
     @property
     def floods(self) -> FloodWindows:
@@ -64,17 +85,22 @@ class SignalSource:
     @fail_open("signals", Observed(), "flood and near-duplicate signals skipped")
     def observe(self, site_id: int, content: str, flood: FloodQuery | None) -> Observed:
         """Count the comment in its flood windows (``flood``; ``None``: not counted, e.g. a re-check
-        or site learning off) and look up the spam it nearly duplicates, in one pipeline.
+        or site learning off) and look up the spam it nearly duplicates, in one round trip
+        (``OBSERVE_LUA``; one more only to confirm candidates).
 
         Returns ``Observed()`` when Redis is unreachable (logged, counted as ``signals``)."""
         sig = signature(content)
-        pipe = self.client.pipeline(transaction=False)
-        n, read_flood = self.floods.queue(pipe, flood) if flood is not None else (0, None)
+        plan = self.floods.plan(flood) if flood is not None else None
+        windows = plan.windows() if plan is not None else []
+        keys = [key for key, _, _ in windows]
         if sig is not None:
-            self.near_dups.queue_candidates(pipe, site_id, sig)
-        if not len(pipe):
+            keys += self.near_dups.band_keys(site_id, sig)
+        if not keys:
             return Observed()
-        results = pipe.execute()
-        found_flood = read_flood(results[:n]) if read_flood is not None else Flood()
-        near = self.near_dups.confirm(site_id, sig, results[n]) if sig is not None else []
+        args: list[str | int] = [len(windows)]
+        for _, member, window in windows:
+            args += [member, window]
+        sizes, candidates = self._observe_script(keys=keys, args=args, client=self.client)
+        found_flood = plan.read(sizes) if plan is not None else Flood()
+        near = self.near_dups.confirm(site_id, sig, set(candidates)) if sig is not None else []
         return Observed(found_flood, near[0] if near else None)

@@ -14,7 +14,6 @@ Redis error the comment is decided without this signal (logged, counted).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,46 +44,67 @@ class FloodWindows:
         self.client = client
         self.keys = keys
 
-    def queue(self, pipe: redis.client.Pipeline, query: "FloodQuery") -> tuple[int, Callable[[list[Any]], Flood]]:
-        """Add this comment's window commands to ``pipe`` (the check's one pipeline, shared with the
-        other signals: ``service.checking.signals.SignalSource.observe``). Returns how many commands
-        were added and the function that reads the :class:`Flood` from their results (in order)."""
+    def plan(self, query: "FloodQuery") -> "FloodPlan":
+        """The windows this comment is added to (see :class:`FloodPlan`), without touching Redis."""
         senders = [(label, s) for label, s in (("this IP", query.ip and f"ip:{query.ip}"),
                                                 ("this commenter", query.commenter and f"c:{query.commenter}")) if s]
-        sender_id = _h("|".join(s for _, s in senders) or "anonymous")
         settings = query.settings
         count_text = query.text_chars >= settings.flood_text_min_chars and bool(senders)
-        if count_text:
-            key = self.keys.flood_text(query.site_id, query.text_hash[:20])
-            pipe.sadd(key, sender_id)
-            pipe.expire(key, settings.flood_text_window)
-            pipe.scard(key)
-        for _, sender in senders:
-            key = self.keys.flood_sender(query.site_id, _h(sender))
-            pipe.sadd(key, query.text_hash[:20])
-            pipe.expire(key, settings.flood_sender_window)
-            pipe.scard(key)
-
-        def read(results: list[Any]) -> Flood:
-            cards = list(results[2::3])
-            text_senders = int(cards.pop(0)) if count_text else 0
-            best = max(range(len(cards)), key=lambda i: cards[i], default=None)
-            if best is None:
-                return Flood(text_senders)
-            return Flood(text_senders, int(cards[best]), senders[best][0])
-
-        return 3 * (int(count_text) + len(senders)), read
+        return FloodPlan(
+            text_key=self.keys.flood_text(query.site_id, query.text_hash[:20]) if count_text else None,
+            sender_id=_h("|".join(s for _, s in senders) or "anonymous"),
+            text_window=settings.flood_text_window,
+            sender_keys=tuple(self.keys.flood_sender(query.site_id, _h(s)) for _, s in senders),
+            sender_labels=tuple(label for label, _ in senders),
+            text_member=query.text_hash[:20],
+            sender_window=settings.flood_sender_window,
+        )
 
     @fail_open("flood", Flood(), "flood signal skipped")
     def count(self, site_id: int, settings: LearningSettings, text_hash: str, text_chars: int,
               ip: str, commenter: str | None) -> Flood:
         """Add this comment to its windows and return the counts (``Flood()`` when nothing to count),
-        in a pipeline of its own."""
+        in a pipeline of its own (a check counts them in its one round trip instead:
+        ``service.checking.signals.SignalSource.observe``)."""
+        plan = self.plan(FloodQuery(site_id, settings, text_hash, text_chars, ip, commenter))
         pipe = self.client.pipeline(transaction=False)
-        _, read = self.queue(pipe, FloodQuery(site_id, settings, text_hash, text_chars, ip, commenter))
+        for key, member, window in plan.windows():
+            pipe.sadd(key, member)
+            pipe.expire(key, window)
+            pipe.scard(key)
         if not len(pipe):
             return Flood()
-        return read(pipe.execute())
+        return plan.read(pipe.execute()[2::3])
+
+
+@dataclass(frozen=True)
+class FloodPlan:
+    """The windows one comment joins: the text's set of senders (``text_key``, member ``sender_id``,
+    expiring ``text_window`` seconds after its last addition; ``None`` for a text too short to count
+    or without a sender) and each sender's set of texts (``sender_keys``, member ``text_member``,
+    ``sender_window`` seconds)."""
+
+    text_key: str | None
+    sender_id: str
+    text_window: int
+    sender_keys: tuple[str, ...]
+    sender_labels: tuple[str, ...]
+    text_member: str
+    sender_window: int
+
+    def windows(self) -> list[tuple[str, str, int]]:
+        """``(key, member, window seconds)`` of each set, the text's first."""
+        text = [(self.text_key, self.sender_id, self.text_window)] if self.text_key else []
+        return text + [(key, self.text_member, self.sender_window) for key in self.sender_keys]
+
+    def read(self, cards: list[Any]) -> Flood:
+        """The :class:`Flood` from the sets' sizes after the additions (in :meth:`windows` order)."""
+        cards = [int(c) for c in cards]
+        text_senders = cards.pop(0) if self.text_key else 0
+        best = max(range(len(cards)), key=lambda i: cards[i], default=None)
+        if best is None:
+            return Flood(text_senders)
+        return Flood(text_senders, cards[best], self.sender_labels[best])
 
 
 @dataclass(frozen=True)
