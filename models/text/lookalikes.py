@@ -7,11 +7,11 @@ letters that look like Latin ones).
 """
 from __future__ import annotations
 
-import functools
 import html
 import re
 import unicodedata
 
+from models.caches import text_cache
 from models.text.bidi import visual_order
 
 # Cyrillic / Greek / Armenian / Latin-extension letters that render like Latin ones
@@ -65,12 +65,15 @@ _TAG_RE = re.compile(r"</?[a-zA-Z][^>]{0,300}>")
 MAX_TEXT_CHARS = 10_000
 
 
-@functools.lru_cache(maxsize=4096)
 def prepare(text: str) -> str:
     """Truncation to :data:`MAX_TEXT_CHARS`, bidirectional overrides resolved to the displayed
     order (:func:`models.text.bidi.visual_order`), HTML unescape/strip, invisible-character
-    removal, NFKC, look-alike folding."""
-    text = text[:MAX_TEXT_CHARS]
+    removal, NFKC, look-alike folding (memoised on the prefix it reads)."""
+    return _prepare_cached(text[:MAX_TEXT_CHARS])
+
+
+@text_cache(max_chars=350_000)
+def _prepare_cached(text: str) -> str:
     text = visual_order(text)  # bidi overrides: the order a reader sees
     if "&" in text:
         text = html.unescape(text)
