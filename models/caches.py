@@ -12,7 +12,8 @@ bounded by *entries* only grows (65,536 entries of comments of up to 10,000 char
 Characters are counted by :func:`chars_of` (a ``str`` its length, a container the sum of its items).
 A Python ``str`` costs 1, 2 or 4 bytes per character (ASCII, BMP, astral), so a cache of
 ``max_chars`` holds at most about ``4 × max_chars`` bytes of text; the budgets of all caches together
-are :func:`total_budget` (20 M characters: at most about 80 MB in the worst case, far less for the mostly
+are :func:`total_budget` (20 M characters for the models' caches, 0.5 M more for the list matching of
+``service.learning.lists``: at most about 82 MB in the worst case, far less for the mostly
 ASCII comments and shared key strings of practice).
 
 :func:`clear_all` empties every cache (for latency measurements that must not be flattered by cache
