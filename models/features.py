@@ -9,7 +9,6 @@ columns; missing columns count as empty).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,6 +18,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from models.caches import text_cache
 from models.comment import Records
 from models.text import (
     MAX_TEXT_CHARS,
@@ -129,11 +129,14 @@ SIGNAL_NAMES: list[str] = [
 ]
 
 
-@functools.lru_cache(maxsize=65_536)
 def _signals_row(text: str, author: str, author_url: str, permalink: str) -> tuple[float, ...]:
-    """One row of :class:`CommentSignals` (memoised)."""
-    length = len(text)
-    text = text[:MAX_TEXT_CHARS]  # bound the work on adversarially long input
+    """One row of :class:`CommentSignals` (memoised on the prefix it reads and the length)."""
+    # bound the work on adversarially long input: only the first MAX_TEXT_CHARS are read
+    return _signals_row_cached(text[:MAX_TEXT_CHARS], len(text), author, author_url, permalink)
+
+
+@text_cache(max_chars=3_600_000)
+def _signals_row_cached(text: str, length: int, author: str, author_url: str, permalink: str) -> tuple[float, ...]:
     links = extract_links(text) if text else []
     n_alnum, n_look, n_non_ascii = lookalike_stats(text)
     nonspace = len(text) - sum(map(str.isspace, text))

@@ -23,8 +23,12 @@ from __future__ import annotations
 import functools
 import re
 
-__all__ = ["LID176_LANGS", "MIN_LETTERS", "MIN_SCORE", "WEAK_SCORE", "comment_lang", "detect_lang", "guess_lang", "primary_subtag"]
+from models.caches import text_cache
 
+__all__ = ["LID176_LANGS", "MAX_CHARS", "MIN_LETTERS", "MIN_SCORE", "WEAK_SCORE", "comment_lang", "detect_lang", "guess_lang", "primary_subtag"]
+
+#: Only this many leading characters of a text are read (links etc. removed after the cut).
+MAX_CHARS = 2000
 #: Fewer letters than this: too short to detect, the declared language decides.
 MIN_LETTERS = 12
 #: A top-language score below this is not trusted over a declared language.
@@ -58,14 +62,19 @@ def _detector():  # type: ignore[no-untyped-def]
 
 
 def _clean(text: str) -> str:
-    return _WS_RE.sub(" ", _STRIP_RE.sub(" ", text[:2000])).strip()
+    return _WS_RE.sub(" ", _STRIP_RE.sub(" ", text[:MAX_CHARS])).strip()
 
 
-@functools.lru_cache(maxsize=65_536)
 def detect_lang(text: str) -> tuple[str, float]:
     """``(language, score)`` of ``text`` from the lite fastText model (ISO 639-1/-3 code as
     fastText names it, e.g. ``"id"``, ``"en"``, ``"jv"``, ``"uk"``, ``"ja"``); ``("", 0.0)``
-    when the cleaned text has fewer than :data:`MIN_LETTERS` letters."""
+    when the cleaned text has fewer than :data:`MIN_LETTERS` letters. Only the first
+    :data:`MAX_CHARS` characters are read (and memoised)."""
+    return _detect_cached(text[:MAX_CHARS])
+
+
+@text_cache(max_chars=2_800_000)
+def _detect_cached(text: str) -> tuple[str, float]:
     clean = _clean(text)
     if sum(map(str.isalpha, clean)) < MIN_LETTERS:
         return "", 0.0
@@ -80,7 +89,7 @@ def primary_subtag(declared: str) -> str:
     return (declared or "").strip().lower().replace("-", "_").split(",")[0].split("_")[0].strip()
 
 
-def guess_lang(text: str, max_chars: int = 2000) -> str:
+def guess_lang(text: str, max_chars: int = MAX_CHARS) -> str:
     """The text's language when it is long and clear enough (score ≥ :data:`MIN_SCORE`), else ``""``."""
     lang, score = detect_lang(text[:max_chars])
     return lang if lang and score >= MIN_SCORE else ""
@@ -91,7 +100,7 @@ def comment_lang(declared: str, text: str) -> str:
     declared language (``lang`` / Akismet ``blog_lang``, its primary subtag when that is 2–3
     letters), else a weak guess
     (score ≥ :data:`WEAK_SCORE`), else ``""``."""
-    lang, score = detect_lang(text[:2000])
+    lang, score = detect_lang(text)
     if lang and score >= MIN_SCORE:
         return lang
     decl = primary_subtag(declared)

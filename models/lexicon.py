@@ -36,6 +36,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from models.caches import text_cache
 from models.features import column_of, StringInputMixin
 from models.text import MAX_TEXT_CHARS, SHORTENER_DOMAINS, extract_links, normalize_text, registered_domain
 from models.text.spans import quote
@@ -207,16 +208,20 @@ def _split_words(s: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", s.lower()).strip()
 
 
-@functools.lru_cache(maxsize=65_536)
+@text_cache(max_chars=3_400_000)
 def _content_hits(norm: str) -> tuple[tuple[int, ...], int]:
     counts = tuple(len(_CATEGORY_RE[c].findall(norm)) for c in CATEGORIES)
     brands = sum(1 for b in _BRAND_RE.findall(norm) if b not in _BRAND_STOP)
     return counts, brands
 
 
-@functools.lru_cache(maxsize=65_536)
 def _row(text: str, author: str, author_url: str, author_email: str) -> tuple[float, ...]:
-    text = text[:MAX_TEXT_CHARS]
+    """One row of :class:`LexiconSignals` (memoised on the prefix of the content it reads)."""
+    return _row_cached(text[:MAX_TEXT_CHARS], author, author_url, author_email)
+
+
+@text_cache(max_chars=3_600_000)
+def _row_cached(text: str, author: str, author_url: str, author_email: str) -> tuple[float, ...]:
     counts, brands = _content_hits(normalize_text(text))
     cat = list(counts)
     short = float(any(link.shortener for link in extract_links(text))) if text else 0.0
@@ -250,7 +255,7 @@ def _lexicon_words() -> tuple[str, ...]:
     return tuple(sorted(words, key=len, reverse=True))
 
 
-@functools.lru_cache(maxsize=4096)
+@text_cache(max_chars=200_000)
 def _wordsplit_compact(compact: str) -> str:
     """A run-together name ("bestcasinobonus") with spaces around the lexicon words found in it,
     so that multi-word terms ("casino bonus") match."""

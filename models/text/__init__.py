@@ -16,7 +16,7 @@ def clear_caches() -> None:
     from models.text import links, lookalikes, normalize
 
     for cached in (normalize._normalize_cached, links.registered_domain, links._extract_links_cached,
-                   lookalikes.prepare):
+                   lookalikes._prepare_cached):
         cached.cache_clear()
 
 

@@ -1,13 +1,13 @@
 """Links in a comment: explicit and bare host names, registered domains (offline), shorteners."""
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 
 import tldextract
 
-from models.text.lookalikes import prepare
+from models.caches import text_cache
+from models.text.lookalikes import MAX_TEXT_CHARS, prepare
 
 #: Registered domains of public URL shorteners (and link-in-bio redirectors often used
 #: the same way). A link through one of these hides its real destination.
@@ -69,7 +69,7 @@ class LinkInfo:
     shortener: bool
 
 
-@functools.lru_cache(maxsize=65536)
+@text_cache(max_chars=200_000)
 def registered_domain(host_or_url: str) -> str:
     """Registered domain of a host name or URL, offline.
 
@@ -129,10 +129,10 @@ def extract_links(text: str) -> list[LinkInfo]:
     Returns:
         One :class:`LinkInfo` per link, in order of appearance.
     """
-    return list(_extract_links_cached(text))
+    return list(_extract_links_cached(text[:MAX_TEXT_CHARS]))  # prepare reads no further
 
 
-@functools.lru_cache(maxsize=4096)
+@text_cache(max_chars=350_000)
 def _extract_links_cached(text: str) -> tuple[LinkInfo, ...]:
     prepared = DOT_OBFUSCATION_RE.sub(".", prepare(text).lower())
     prepared = EMAIL_RE.sub(" ", prepared)

@@ -7,11 +7,11 @@ letters that look like Latin ones).
 """
 from __future__ import annotations
 
-import functools
 import html
 import re
 import unicodedata
 
+from models.caches import text_cache
 from models.text.bidi import visual_order
 
 # Cyrillic / Greek / Armenian / Latin-extension letters that render like Latin ones
@@ -65,12 +65,15 @@ _TAG_RE = re.compile(r"</?[a-zA-Z][^>]{0,300}>")
 MAX_TEXT_CHARS = 10_000
 
 
-@functools.lru_cache(maxsize=4096)
 def prepare(text: str) -> str:
     """Truncation to :data:`MAX_TEXT_CHARS`, bidirectional overrides resolved to the displayed
     order (:func:`models.text.bidi.visual_order`), HTML unescape/strip, invisible-character
-    removal, NFKC, look-alike folding."""
-    text = text[:MAX_TEXT_CHARS]
+    removal, NFKC, look-alike folding (memoised on the prefix it reads)."""
+    return _prepare_cached(text[:MAX_TEXT_CHARS])
+
+
+@text_cache(max_chars=350_000)
+def _prepare_cached(text: str) -> str:
     text = visual_order(text)  # bidi overrides: the order a reader sees
     if "&" in text:
         text = html.unescape(text)
@@ -111,6 +114,8 @@ def lookalike_stats(text: str) -> tuple[int, int, int]:
         of look-alike characters, and of non-ASCII non-space characters (emoji count).
     """
     text = text[:MAX_TEXT_CHARS]
+    if text.isascii():  # no look-alikes and nothing non-ASCII: just the alphanumerics (C speed)
+        return sum(map(str.isalnum, text)), 0, 0
     n_alnum = n_look = n_non_ascii = 0
     latin = other = 0
     script_words: list[int] = []

@@ -21,11 +21,11 @@ keeps them whole):
 """
 from __future__ import annotations
 
-import functools
 import re
 
 from models.text.links import DOT_OBFUSCATION_RE, EMAIL_RE, domain_token, link_matches
-from models.text.lookalikes import prepare
+from models.caches import text_cache
+from models.text.lookalikes import MAX_TEXT_CHARS, prepare
 from models.text.spacing import join_spaced_letters
 
 _WS_RE = re.compile(r"\s+")
@@ -35,7 +35,7 @@ _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t
 _LEET_TOKEN_RE = re.compile(r"\b(?=\w*[a-z])\w*[a-z][013457]+[a-z]\w*\b")
 
 
-@functools.lru_cache(maxsize=65_536)
+@text_cache(max_chars=5_500_000)
 def _normalize_cached(s: str) -> str:
     text = prepare(s).lower()
     text = DOT_OBFUSCATION_RE.sub(".", text)
@@ -92,9 +92,10 @@ def normalize_text(s: str) -> str:
         s: raw comment text (any Unicode; ``None`` is treated as ``""``).
 
     Returns:
-        Lower-case normalised text; ``""`` for empty input. Results are memoised
-        (LRU, 65,536 entries), so repeated texts cost a dictionary look-up.
+        Lower-case normalised text; ``""`` for empty input. Only the first
+        ``MAX_TEXT_CHARS`` characters are read. Results are memoised (LRU bounded by
+        characters, ``models.caches.text_cache``), so repeated texts cost a dictionary look-up.
     """
     if not s:
         return ""
-    return _normalize_cached(str(s))
+    return _normalize_cached(str(s)[:MAX_TEXT_CHARS])  # prepare reads no further

@@ -11,11 +11,18 @@ duplicates (the moderator said that text is fine); removing a label (undo) forge
 Method (Broder 1997, "On the resemblance and containment of documents"; Leskovec, Rajaraman &
 Ullman, *Mining of Massive Datasets*, ch. 3): the text is normalised with
 ``models.text.normalize_text`` (look-alike letters, spacing, links → domain tokens), cut
-into character 5-gram shingles, and summarised by a 64-permutation MinHash
+cut to its first ``MAX_SHINGLE_CHARS`` (2,000) normalised characters, cut into character 5-gram
+shingles, and summarised by a 64-permutation MinHash
 (``datasketch.MinHash``). Locality-sensitive hashing splits the signature into 16 bands of 4
 values; two texts become candidates when one band is equal, which happens with probability
 1 − (1 − s⁴)¹⁶ (s = 0.5 → 0.64, s = 0.7 → 0.99, s = 0.3 → 0.12). Candidates are confirmed by the
 estimated Jaccard similarity (share of equal signature values).
+
+The cut bounds the work of a long comment (datasketch hashes every shingle with SHA-1 in Python: a
+64 KiB comment cost ~10,000 hashes, now at most ~2,000) and is the same for :meth:`remember` and
+:meth:`lookup` (both use :func:`signature`), so signatures stay comparable. What lies past the cut
+is ignored: two long texts sharing their first 2,000 normalised characters count as the same text.
+Nearly every comment is shorter (the longest training comment has ~3,000 characters).
 
 Redis layout (names from ``service.infra.redis_keys``; every key expires after ``NEAR_DUP_TTL``):
 
@@ -59,6 +66,8 @@ BANDS = 16
 ROWS = NUM_PERM // BANDS
 #: Character shingle length.
 SHINGLE = 5
+#: Only this many leading normalised characters are shingled (bounds the cost of a long comment).
+MAX_SHINGLE_CHARS = 2_000
 #: Texts shorter than this (normalised characters) are neither remembered nor looked up: short
 #: greetings ("thank you!") are too common to be a spam pattern.
 MIN_CHARS = 20
@@ -86,9 +95,10 @@ class NearDuplicate:
 
 
 def shingles(content: str) -> set[bytes] | None:
-    """The character 5-gram shingles of ``normalize_text(content)`` (spaces collapsed), UTF-8;
-    ``None`` for a text shorter than ``MIN_CHARS`` normalised characters."""
-    norm = _SPACES.sub(" ", normalize_text(content or "")).strip()
+    """The character 5-gram shingles of the first ``MAX_SHINGLE_CHARS`` characters of
+    ``normalize_text(content)`` (spaces collapsed), UTF-8; ``None`` for a text shorter than
+    ``MIN_CHARS`` normalised characters."""
+    norm = _SPACES.sub(" ", normalize_text(content or "")).strip()[:MAX_SHINGLE_CHARS]
     if len(norm) < MIN_CHARS:
         return None
     return {norm[i:i + SHINGLE].encode("utf-8", "surrogatepass") for i in range(len(norm) - SHINGLE + 1)}

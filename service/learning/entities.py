@@ -132,8 +132,17 @@ def link_hosts(content: str, limit: int = MAX_LINK_DOMAINS) -> list[str]:
     at the start of whitespace-separated tokens of at most :data:`MAX_HOST_TOKEN` characters."""
     out: list[str] = []
     text = unicodedata.normalize("NFKC", content or "")
-    candidates = [m.group(0) for m in _URL_RE.finditer(text)]
-    for token in _URL_RE.sub(" ", text).split():
+    candidates: list[str] = []
+    rest: list[str] = []  # the text with every link replaced by a space (one regex scan, not two)
+    pos = 0
+    for m in _URL_RE.finditer(text):
+        candidates.append(m.group(0))
+        rest.append(text[pos:m.start()])
+        pos = m.end()
+    rest.append(text[pos:])
+    for token in " ".join(rest).split():
+        if "." not in token and "\u3002" not in token:  # cannot be a bare domain (cheap test first)
+            continue
         token = token.strip("\"'()[]<>,;!*").replace("\u3002", ".")
         if len(token) <= MAX_HOST_TOKEN and "." in token:
             m = _BARE_DOMAIN_RE.match(token)

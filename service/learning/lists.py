@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from models.caches import text_cache
 from models.text import MAX_TEXT_CHARS, fold_lookalikes, join_spaced_letters
 from service.errors import NotFound, ValidationFailed
 from service.learning.entities import MAX_LINKS_READ, addresses, host_of, link_hosts, normal_email
@@ -70,7 +71,7 @@ def _pieces(text: str, size: int = MAX_TEXT_CHARS // 2) -> list[str]:
     return out
 
 
-@functools.lru_cache(maxsize=4096)
+@text_cache(max_chars=500_000)
 def _fold_cached(text: str) -> str:
     text = join_spaced_letters(_INVISIBLE_RE.sub("", unicodedata.normalize("NFKC", text)))
     text = " ".join(fold_lookalikes(piece) for piece in _pieces(text)).casefold()

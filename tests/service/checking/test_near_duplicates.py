@@ -33,6 +33,28 @@ def test_signature_similarity_of_variants_and_unrelated_text():
     assert signature("thank you!") is None  # too short to be a pattern
 
 
+LONG_SPAM = ("Daftar sekarang di situs slot gacor terpercaya, deposit pulsa tanpa potongan, bonus new member "
+             "100 persen, link alternatif selalu aktif, hubungi admin via WhatsApp untuk info maxwin hari ini. ") * 300
+
+
+def test_signature_of_a_long_text_ignores_what_lies_past_the_cap():
+    cap = near_duplicates.MAX_SHINGLE_CHARS
+    assert len(near_duplicates.normalize_text(LONG_SPAM)) > 4 * cap
+    head = LONG_SPAM[:cap + 500]
+    a = signature(head + " completely different ending about gardening and the weather " * 200)
+    b = signature(head + " yet another tail: football scores, the bus timetable and a cake recipe " * 200)
+    assert (a == b).all()
+    assert len(near_duplicates.shingles(LONG_SPAM)) <= cap
+
+
+def test_near_duplicate_of_a_long_spam_text_is_found(memory):
+    assert memory.remember(1, "long", LONG_SPAM)
+    variant = "Halo kak! " + LONG_SPAM.replace("maxwin", "jackpot").replace("gacor", "g4c0r")[:40_000]
+    found = memory.lookup(1, variant)
+    assert found is not None and found.comment_id == "long" and found.similarity >= 0.7
+    assert memory.lookup(1, OTHER * 500) is None
+
+
 def test_remember_lookup_is_per_site_and_expires(memory, redis_prefix):
     assert memory.lookup(1, VARIANT) is None
     assert memory.remember(1, "c1", SPAM)
