@@ -81,8 +81,11 @@ _LEX_INDEX = {f: i for i, f in enumerate(LEXICON_FEATURES)}
 
 #: Kinds of feature column: a char n-gram (shared out to words), a unit of its own, or no reason.
 _CHAR, _UNIT, _NONE = 0, 1, 2
-#: Char n-gram columns of the words seen, per explainer (a word's n-grams do not depend on the comment).
-WORD_CACHE_SIZE = 65_536
+#: Char n-gram columns of the words seen, per explainer (a word's n-grams do not depend on the comment):
+#: at most this many words, each at most ``WORD_CACHE_MAX_CHARS`` long (longer ones are not memoised),
+#: so the memo stays a few MB however many distinct comments a worker reads.
+WORD_CACHE_SIZE = 8_192
+WORD_CACHE_MAX_CHARS = 40
 
 
 def _unit_of(name: str) -> tuple[str, str] | None:
@@ -232,7 +235,8 @@ class Explainer:
         distinct = list(set(words))
         sort = np.argsort(cols, kind="stable")
         cols, contrib = cols[sort], contrib[sort]
-        parts = [self._word_columns(w) for w in distinct]
+        parts = [self._word_columns(w) if len(w) <= WORD_CACHE_MAX_CHARS else self._char_columns_of(w)
+                 for w in distinct]
         sizes = [p[0].size for p in parts]
         gram_cols = np.concatenate([p[0] for p in parts])
         gram_k = np.concatenate([p[1] for p in parts])
