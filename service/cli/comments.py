@@ -6,7 +6,6 @@ import json
 
 import click
 
-from service.checking.why import explain, summary_lines
 from service.cli.context import CliContext, pass_cli, printable
 
 
@@ -16,6 +15,8 @@ def format_history(comment) -> list[str]:
     marked."""
     lines = [f"comment {comment.id}  site {comment.site.url}  status {comment.status}  "
              f"label {comment.label.label if comment.label else '-'}  revision {comment.revision}"]
+    from service.checking.why import summary_lines  # here, not at import: see test_cli_imports_no_metrics
+
     lines += ["  why: " + line for line in summary_lines(comment)] + ["  audit log:"]
     for e in comment.events:
         when = e.created_at.strftime("%Y-%m-%d %H:%M:%S") if e.created_at else "?"
@@ -47,6 +48,8 @@ def comments_history(cli: CliContext, comment_id: str, as_json: bool) -> None:
         except NotFound:
             raise click.ClickException(f"no comment {comment_id!r}") from None
         if as_json:
+            from service.checking.why import explain
+
             click.echo(json.dumps({"id": comment.id, "why": explain(comment), "events": [{
                 "id": e.id, "created_at": e.created_at.isoformat(), "action": e.action,
                 "actor_type": e.actor_type, "actor": e.actor, "from_status": e.from_status,

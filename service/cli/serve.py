@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import click
+import redis
 
 from service.cli.context import CliContext, pass_cli
 
@@ -99,7 +100,11 @@ def serve(cli: CliContext, host: str, port: int, workers: int, threads: int, tim
     from service.serving.holder import ModelHolder
 
     holder = ModelHolder(rt.registry, rt.db, cfg.model_poll_seconds).start(background=False)
-    click.echo(f"Model: {holder.classifier.version} (current in Redis: {rt.registry.current_version()})")
+    try:
+        in_redis = rt.registry.current_version()
+    except redis.RedisError as exc:  # serve degraded: checks fail open on Redis (see /readyz)
+        in_redis = f"Redis unreachable: {exc}"
+    click.echo(f"Model: {holder.classifier.version} (current in Redis: {in_redis})")
     cli.close()
     # start the workers' metrics afresh: no files of earlier runs, nor of this master (it loaded the model once)
     for f in prom_dir.glob("*.db"):

@@ -7,6 +7,8 @@ import shlex
 import signal
 import socket
 import subprocess
+import urllib.error
+import urllib.request
 import sys
 import time
 from pathlib import Path
@@ -85,6 +87,9 @@ def test_serve_ends_its_start_up_output_with_next_steps_that_work(tmp_path):
         out = _read_for(proc, 120, until="3. sign in at")
         assert "3. sign in at" in out, out
         out += _read_for(proc, 3)  # the second worker has loaded too: the steps are printed once
+        # the workers' metrics reach /metrics (multiprocess files: the folder is set before prometheus_client loads)
+        metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+        assert "saring_check_seconds_bucket" in metrics, metrics[:500]
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(30)
@@ -104,3 +109,32 @@ def test_serve_ends_its_start_up_output_with_next_steps_that_work(tmp_path):
     made = subprocess.run(user_cmd, cwd=REPO, env=env, input="a long passphrase 123\n", capture_output=True,
                           text=True, check=True).stdout
     assert "created admin you@your-site.example" in made
+
+
+def test_cli_imports_no_metrics():
+    """``saring serve`` sets PROMETHEUS_MULTIPROC_DIR before prometheus_client loads; importing the
+    CLI must not load it (else the workers count in memory and /metrics is empty)."""
+    code = "import sys, service.cli; sys.exit('prometheus_client' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], cwd=REPO).returncode == 0
+
+
+def test_serve_starts_degraded_when_redis_is_unreachable(tmp_path):
+    """Redis is a cache here: with REDIS_URL pointing at nothing, serve still starts, /readyz says
+    degraded, and a check is answered."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SARING_DB_SLOTS")}
+    env.update(SARING_HOME=str(tmp_path / "home"), SARING_LOG_LEVEL="WARNING", REDIS_URL=f"redis://127.0.0.1:{_free_port()}/0")
+    proc = subprocess.Popen([str(SARING), "serve", "--port", str(port), "--workers", "1", "--threads", "2"],
+                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        out = _read_for(proc, 120, until="3. sign in at")
+        assert "current in Redis: Redis unreachable" in out and "3. sign in at" in out, out
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=10)
+            raise AssertionError("/readyz answered 200 with Redis unreachable")
+        except urllib.error.HTTPError as err:
+            assert b'"status":"degraded"' in err.read()
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(30)
