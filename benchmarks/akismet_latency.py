@@ -97,7 +97,8 @@ def main() -> None:
             print(f"ratio Saring / bare, {size // 1000} kB: p50 x{pct(s, 50) / pct(b, 50):.1f}, "
                   f"p99 x{pct(s, 99) / pct(b, 99):.1f}")
         worst = max(pct(figures[("Saring", size)], 99) for size in (1_000, 60_000, 2_500_000))
-        print(f"Saring p99 {worst:.1f} ms = {worst / 10:.1f} % of the Python client's 1 s default timeout")
+        print(f"Saring's worst p99 of the three sizes {worst:.1f} ms = {worst / 10:.1f} % of the Python client's "
+              "1 s default timeout")
     finally:
         stop(procs)
         shutil.rmtree(home, ignore_errors=True)

@@ -51,9 +51,9 @@ def scripts(key: str) -> dict[str, tuple[str, str]]:
 
 
 def row(name: str, r: Load) -> str:
-    return (f"{name:<30}{r.rps:>9.1f}{r.p50:>8.2f}{r.p99:>8.2f}{r.non2xx + r.socket_errors:>8}"
+    return (f"{name:<22}{r.rps:>9.1f}{r.p50:>8.2f}{r.p99:>8.2f}{r.non2xx:>8}{r.socket_errors:>8}"
             f"{r.per_request_ms(r.worker_cpu_s):>12.3f}{r.per_request_ms(r.redis_cpu_s):>10.3f}"
-            f"{r.per_request_ms(r.db_cpu_s):>9.3f}")
+            f"{r.per_request_ms(r.db_cpu_s):>10.3f}")
 
 
 def main() -> None:
@@ -87,20 +87,24 @@ def main() -> None:
 
     print(f"gunicorn {args.workers} workers x {args.threads} threads, wrk {args.connections} connections, "
           f"{args.seconds} s each, on {os.cpu_count()} cores; {describe_stores()}")
-    print(f"{'':<30}{'req/s':>9}{'p50 ms':>8}{'p99 ms':>8}{'errors':>8}{'worker CPU':>12}{'Redis':>10}{'DB':>9}")
-    print(f"{'':<30}{'':>33}{'ms/request':>12}{'ms/req':>10}{'ms/req':>9}")
+    print(f"{'':<22}{'req/s':>9}{'p50 ms':>8}{'p99 ms':>8}{'non-2xx':>8}{'socket':>8}"
+          f"{'workers':>12}{'Redis':>10}{'Postgres':>10}")
+    print(f"{'':<22}{'':>33}{'errors':>8}{'CPU ms/req':>12}{'CPU ms/req':>10}{'CPU ms/req':>10}")
     answered = 0
     for path, (s, b) in results.items():
         print(row(f"Saring {path}", s))
         print(row(f"bare Flask {path}", b))
         answered += s.requests - s.non2xx
+    print("(workers: the gunicorn workers' own user + system CPU over the run, per request; Redis / Postgres: every\n"
+          " redis-server / postgres process on the machine, so other clients count too; SQLite runs in the workers)")
     for path, (s, b) in results.items():
-        cpu_ratio = b.per_request_ms(b.worker_cpu_s) / max(1e-9, s.per_request_ms(s.worker_cpu_s))
-        print(f"{path}: Saring/bare throughput {s.rps / b.rps:.3f}x, p99 {s.p99 / b.p99:.1f}x; "
-              f"bare CPU per request / Saring CPU per request {cpu_ratio:.3f}x "
-              f"(Saring {s.per_request_ms(s.worker_cpu_s):.2f} ms, bare {b.per_request_ms(b.worker_cpu_s):.2f} ms)")
-    print(f"comments stored during the measured runs {stored}; answered 2xx {answered}: "
-          f"{'every answered comment stored' if stored >= answered else 'MISSING COMMENTS'}")
+        saring_ms, bare_ms = s.per_request_ms(s.worker_cpu_s), b.per_request_ms(b.worker_cpu_s)
+        print(f"{path}: Saring's throughput is {s.rps / b.rps:.3f}x bare Flask's; Saring's p99 is {s.p99 / b.p99:.1f}x "
+              f"bare Flask's; Saring's workers use {saring_ms / max(1e-9, bare_ms):.1f}x the CPU per request "
+              f"({saring_ms:.2f} ms vs {bare_ms:.2f} ms: bare/Saring = {bare_ms / max(1e-9, saring_ms):.3f}x)")
+    print(f"comments stored during the measured runs {stored}; answered 2xx as counted by wrk {answered}: "
+          f"{'every answered comment stored' if stored >= answered else 'MISSING COMMENTS'} (wrk does not count "
+          "the few requests still in flight when it stops: they are stored too)")
     shutil.rmtree(home, ignore_errors=True)
 
 

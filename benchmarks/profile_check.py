@@ -201,6 +201,7 @@ def main() -> None:
     ap.add_argument("--dump", metavar="FILE", help="with --cprofile: also write the pstats file (per path: FILE.api, ...)")
     args = ap.parse_args()
     home = Path(tempfile.mkdtemp(prefix="saring-profile-"))
+    app = None
     try:
         app, key = make_app(home)
         client = app.test_client()
@@ -254,6 +255,13 @@ def main() -> None:
             total = results[path][2]
             print(f"{path}: {n / total:.0f} checked comments per CPU second in-process (one thread)")
     finally:
+        if app is not None and "REDIS_URL" not in os.environ:  # stop the embedded Redis before its folder goes
+            rt = app.extensions["saring"]
+            rt.close()  # the model holder stops polling
+            try:
+                rt.redis.shutdown(nosave=True)
+            except Exception:  # noqa: BLE001 - the server closes the connection as it exits
+                pass
         shutil.rmtree(home, ignore_errors=True)
 
 
