@@ -27,7 +27,8 @@ _DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d
 @click.option("--quick", is_flag=True, help="small, fast run (for tests)")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="fits run at once, in worker processes (default: the number of CPUs; 1 = sequential, "
-                   "in this process). Same model and metrics either way; about 1.3 GB more memory per job")
+                   "in this process). Same model and metrics either way; each job holds the data and one fit "
+                   "(peak ~1.25 GB per process on the full data)")
 @pass_cli
 def train(cli: CliContext, data_dir: Path | None, out: Path, quick: bool, jobs: int | None) -> None:
     """Train the spam classifier on the public data sets and write the model artifact + metrics."""
