@@ -15,6 +15,7 @@ out-of-source ham; pooled thresholds, on all rows, for every other language.
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -29,13 +30,16 @@ from training.evaluate import choose_thresholds
 __all__ = [
     "N_OOS_FOLDS",
     "SERVED_LANGS",
+    "assemble_folds",
     "block_metrics",
     "choose_oos_thresholds",
+    "fold_jobs",
     "group_folds",
     "oos_predictions",
     "oos_scores",
     "oos_table",
     "row_langs",
+    "run_jobs",
     "served_thresholds",
     "worst_examples",
 ]
@@ -92,33 +96,57 @@ def _fold_predictions(fit: Callable[[pd.DataFrame, np.ndarray], Any], predict: C
     return np.asarray(predict(model, frame.iloc[test_idx]), dtype=np.float64).reshape(len(test_idx), -1)
 
 
+def _timed(func: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, float]:
+    t0 = time.perf_counter()
+    out = func(*args, **kwargs)
+    return out, time.perf_counter() - t0
+
+
+def fold_jobs(fit: Callable[[pd.DataFrame, np.ndarray], Any], frame: pd.DataFrame, y: np.ndarray,
+              folds: list[tuple[np.ndarray, np.ndarray]],
+              predict: Callable[[Any, pd.DataFrame], np.ndarray] = spam_column) -> list[tuple[Callable[..., Any], tuple[Any, ...]]]:
+    """One ``(function, args)`` job per fold (for :func:`run_jobs`); each returns the fold's
+    ``(n_held_out, m)`` predictions (see :func:`oos_predictions`)."""
+    return [(_fold_predictions, (fit, predict, frame, y, tr, te)) for tr, te in folds]
+
+
+def run_jobs(jobs: Sequence[tuple[Callable[..., Any], tuple[Any, ...]]], n_jobs: int = 1,
+             progress: Callable[[], None] | None = None) -> list[tuple[Any, float]]:
+    """``[(result, seconds), ...]`` of independent ``(function, args)`` jobs, in order; ``n_jobs``
+    at once in worker processes (joblib/loky), in this process when 1. ``seconds`` is each job's
+    own wall time (jobs overlap when ``n_jobs`` > 1)."""
+    out: list[tuple[Any, float]] = []
+    if n_jobs == 1 or len(jobs) <= 1:
+        results: Any = (_timed(func, *args) for func, args in jobs)
+    else:
+        from joblib import Parallel, delayed
+
+        results = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(_timed)(func, *args) for func, args in jobs)
+    for res in results:
+        out.append(res)
+        if progress is not None:
+            progress()
+    return out
+
+
+def assemble_folds(folds: list[tuple[np.ndarray, np.ndarray]], preds: Sequence[np.ndarray], n: int) -> np.ndarray:
+    """Out-of-fold predictions ``(n, m)`` from the per-fold predictions (NaN where no fold holds a row)."""
+    width = preds[0].shape[1] if len(preds) else 1
+    out = np.full((n, width), np.nan)
+    for (_, test_idx), pred in zip(folds, preds):
+        out[test_idx] = pred
+    return out
+
+
 def oos_predictions(fit: Callable[[pd.DataFrame, np.ndarray], Any], frame: pd.DataFrame, y: np.ndarray,
                     folds: list[tuple[np.ndarray, np.ndarray]],
                     predict: Callable[[Any, pd.DataFrame], np.ndarray] = spam_column,
                     progress: Callable[[], None] | None = None, n_jobs: int = 1) -> np.ndarray:
     """Out-of-fold predictions, shape ``(n, m)``: for each fold, ``fit(train_rows, y_train)`` → a
     fitted model, and ``predict(model, held_out_rows)`` → ``(n_held_out, m)``. ``n_jobs`` folds
-    run at once (joblib)."""
-    parts: list[tuple[np.ndarray, np.ndarray]] = []
-    if n_jobs == 1:
-        for train_idx, test_idx in folds:
-            parts.append((test_idx, _fold_predictions(fit, predict, frame, y, train_idx, test_idx)))
-            if progress is not None:
-                progress()
-    else:
-        from joblib import Parallel, delayed
-
-        jobs = Parallel(n_jobs=n_jobs, return_as="generator")(
-            delayed(_fold_predictions)(fit, predict, frame, y, tr, te) for tr, te in folds)
-        for (_, test_idx), pred in zip(folds, jobs):
-            parts.append((test_idx, pred))
-            if progress is not None:
-                progress()
-    width = parts[0][1].shape[1] if parts else 1
-    out = np.full((len(y), width), np.nan)
-    for test_idx, pred in parts:
-        out[test_idx] = pred
-    return out
+    run at once (joblib); the result does not depend on ``n_jobs``."""
+    done = run_jobs(fold_jobs(fit, frame, y, folds, predict), n_jobs=n_jobs, progress=progress)
+    return assemble_folds(folds, [pred for pred, _ in done], len(y))
 
 
 def oos_scores(fit: Callable[[pd.DataFrame, np.ndarray], Any], frame: pd.DataFrame, y: np.ndarray,

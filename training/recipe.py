@@ -9,7 +9,7 @@ import pandas as pd
 
 from models.pipeline import build_pipeline
 
-__all__ = ["RECIPES", "PriorModel", "apply_prior", "fit_params", "fit_recipe", "source_weights"]
+__all__ = ["RECIPES", "PriorModel", "apply_prior", "build_recipe", "fit_params", "fit_recipe", "source_weights"]
 
 #: name → build_pipeline parameters plus ``weighting`` (see :func:`source_weights`).
 RECIPES: dict[str, dict[str, Any]] = {
@@ -84,11 +84,27 @@ def fit_params(recipe: str | dict[str, Any]) -> tuple[dict[str, Any], str]:
     return spec, weighting
 
 
-def fit_recipe(recipe: str | dict[str, Any], frame: pd.DataFrame, y: np.ndarray, **overrides: Any):  # type: ignore[no-untyped-def]
-    """Build and fit the recipe's pipeline on ``frame`` (with a ``dataset`` column for weights)."""
-    params, weighting = fit_params(recipe)
+def build_recipe(recipe: str | dict[str, Any], **overrides: Any):  # type: ignore[no-untyped-def]
+    """The recipe's unfitted pipeline (:func:`models.pipeline.build_pipeline`)."""
+    params, _ = fit_params(recipe)
     params.update(overrides)
-    pipe = build_pipeline(**params)
+    return build_pipeline(**params)
+
+
+def fit_recipe(recipe: str | dict[str, Any], frame: pd.DataFrame, y: np.ndarray, *, cached_features: bool = False,
+               **overrides: Any):  # type: ignore[no-untyped-def]
+    """Build and fit the recipe's pipeline on ``frame`` (with a ``dataset`` column for weights).
+
+    ``cached_features``: read the stateless steps from the cache columns of ``frame``
+    (:func:`training.featurecache.add_cached_features`) instead of recomputing them; the fitted
+    model then expects those columns too (fold models only, never the artifact).
+    """
+    _, weighting = fit_params(recipe)
+    pipe = build_recipe(recipe, **overrides)
+    if cached_features:
+        from training.featurecache import use_cached_features
+
+        pipe = use_cached_features(pipe, frame.columns)
     w = source_weights(frame["dataset"].to_numpy().astype(str), np.asarray(y), weighting)
     pipe = pipe.fit(frame, y) if w is None else pipe.fit(frame, y, clf__sample_weight=w)
     spec = RECIPES[recipe] if isinstance(recipe, str) else recipe

@@ -98,7 +98,9 @@ def render_model_card(m: dict[str, Any], experiments: Path | None = None) -> str
     a(f"- **Artifact** {fm['artifact_bytes'] / 1e6:.2f} MB, {fm['n_features']:,} features. **score_one with reasons** "
       f"(cold caches, shared 2-core machine): median {lat['median_ms']:.2f} ms, p95 {lat['p95_ms']:.2f} ms, "
       f"p99 {lat.get('p99_ms', lat['max_ms']):.2f} ms. **Training** {m['training_seconds']:.0f} s end to end "
-      f"(out-of-source {m['oos_seconds']:.0f} s, pooled CV {m['pooled_cv_seconds']:.0f} s, refit {fm['fit_seconds']:.0f} s).")
+      + (f"with {m['timing']['jobs']} jobs (fits {m['timing']['fits_seconds']:.0f} s; summed over the fits: "
+         if m.get("timing") else "(")
+      + f"out-of-source {m['oos_seconds']:.0f} s, pooled CV {m['pooled_cv_seconds']:.0f} s, refit {fm['fit_seconds']:.0f} s).")
     if m.get("quick"):
         a("- **This is a QUICK run (sample, few folds): not a production model.**")
     a("")

@@ -16,13 +16,19 @@ Protocol (see ``models/MODEL_CARD.md``):
    card; ``--compare`` re-runs that comparison) on all rows, write ``model.skops``, ``model.json``,
    ``metrics.json``; score the outside check ``id_judol_tribunjogja_livechat`` (never trained on).
 
-Run ``python -m training.train [--data-dir D] [--out models/default] [--quick] [--compare]``.
+The fits of 2–4 are independent and run in one pool of ``--jobs`` worker processes (default:
+the number of CPUs); the stateless record features are computed once for all rows and shared by
+the fold fits (:mod:`training.featurecache`; everything fitted is still fitted per fold).
+
+Run ``python -m training.train [--data-dir D] [--out models/default] [--quick] [--compare] [--jobs N]``.
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
+import os
 import platform
 import sys
 import time
@@ -39,28 +45,28 @@ from models import artifact, caches
 from models.pipeline import DEFAULT_PARAMS
 from training.data import DataMissingError, dedupe, default_data_dir, group_keys, load_livechat_check
 from training.evaluate import evaluate_scores
+from training.featurecache import add_cached_features
 from training.oos import (
     N_OOS_FOLDS,
+    assemble_folds,
     choose_oos_thresholds,
+    fold_jobs,
     group_folds,
-    oos_predictions,
-    oos_scores,
     oos_table,
+    run_jobs,
     row_langs,
     served_thresholds,
     spam_column,
     worst_examples,
 )
 from models.lexicon import CATEGORIES, PRIOR_LOGIT
-from training.recipe import RECIPES, PriorModel, apply_prior, fit_params, fit_recipe
+from training.recipe import RECIPES, PriorModel, apply_prior, build_recipe, fit_params, fit_recipe
 from training.sources import ALL_DATASETS, TRAIN_DATASETS, load_datasets
 
-__all__ = ["RECIPE", "TRAIN_DATASETS", "dataset_weights", "main", "run_training"]
+__all__ = ["RECIPE", "TRAIN_DATASETS", "dataset_weights", "default_jobs", "main", "run_training", "timing_line"]
 
 RANDOM_STATE = 0
 N_FOLDS = 3
-#: Folds fitted at once (the dev machine has 2 cores).
-N_JOBS = 2
 #: The recipe shipped (see :data:`training.recipe.RECIPES`).
 RECIPE = "svm_lex_prior"
 #: Recipes re-compared out of source with ``--compare``.
@@ -147,19 +153,36 @@ def _livechat_check(clf: artifact.SpamClassifier, data_dir: Path) -> dict[str, A
     }
 
 
+def default_jobs() -> int:
+    """Default ``--jobs``: the CPUs this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def timing_line(metrics: dict[str, Any]) -> str:
+    """One log line of the phase times in ``metrics`` (``timing``, ``training_seconds``)."""
+    t = metrics["timing"]
+    return (f"timing: {metrics['training_seconds']:.0f} s with {t['jobs']} jobs: load {t['load_seconds']:.0f} s, "
+            f"feature cache {t['feature_cache_seconds']:.0f} s, fits {t['fits_seconds']:.0f} s "
+            f"(summed over the fits: out-of-source {metrics['oos_seconds']:.0f} s, pooled CV "
+            f"{metrics['pooled_cv_seconds']:.0f} s, refit {metrics['final_model']['fit_seconds']:.0f} s), "
+            f"latency/live-chat check/write {t['report_seconds']:.0f} s")
+
+
 def _parts(model: Any, X: pd.DataFrame) -> np.ndarray:
     return model.parts(X) if isinstance(model, PriorModel) else spam_column(model, X)
 
 
-def _oos_run(recipe: Any, data: pd.DataFrame, y: np.ndarray, folds: list, extra: dict[str, Any],
-             langs: np.ndarray, bar: Any) -> dict[str, Any]:
-    t0 = time.perf_counter()
-    parts = oos_predictions(lambda X, yy: fit_recipe(recipe, X, yy, **extra), data, y, folds, predict=_parts,
-                            progress=lambda: bar.update(1), n_jobs=N_JOBS)
+def _oos_run(recipe: Any, parts: np.ndarray, seconds: float, data: pd.DataFrame, y: np.ndarray,
+             langs: np.ndarray) -> dict[str, Any]:
+    """Scores, thresholds and tables of one recipe from its out-of-source fold predictions
+    (``seconds``: the summed wall time of its fold fits)."""
     prior = dict(PRIOR_LOGIT) if (RECIPES.get(recipe, {}) if isinstance(recipe, str) else recipe).get("prior") else None
     scores = apply_prior(parts, prior) if parts.shape[1] > 1 else parts[:, 0]
     chosen = choose_oos_thresholds(y, scores, langs)
-    out = {"scores": scores, "thresholds": chosen, "seconds": round(time.perf_counter() - t0, 1),
+    out = {"scores": scores, "thresholds": chosen, "seconds": round(seconds, 1),
            "table": oos_table(y, scores, data["group"].to_numpy(), langs, chosen)}
     if prior is not None:
         out["prior_effect"] = prior_effect(parts, y, langs, data["group"].to_numpy())
@@ -193,7 +216,7 @@ def prior_effect(parts: np.ndarray, y: np.ndarray, langs: np.ndarray, groups: np
 
 
 def run_training(data_dir: Path | str | None, out_dir: Path | str, progress: bool = True, quick: bool = False,
-                 compare: bool = False) -> dict[str, Any]:
+                 compare: bool = False, n_jobs: int | None = None) -> dict[str, Any]:
     """Evaluate out of source, choose thresholds, refit, write the artifact.
 
     Args:
@@ -203,6 +226,8 @@ def run_training(data_dir: Path | str | None, out_dir: Path | str, progress: boo
         quick: small fast variant for tests (~3,000 rows, 3 out-of-source folds, 2 pooled folds,
             small vocabularies). Its model is not for production.
         compare: also evaluate the recipes of :data:`COMPARE` out of source (slower).
+        n_jobs: fits run at once in worker processes (``None``: :func:`default_jobs`; 1: all in this
+            process). The results do not depend on it; memory grows with it (see README).
 
     Returns:
         The metrics dict (the content of ``metrics.json``).
@@ -211,6 +236,7 @@ def run_training(data_dir: Path | str | None, out_dir: Path | str, progress: boo
         DataMissingError: the data sets are not found.
     """
     t_start = time.perf_counter()
+    n_jobs = default_jobs() if n_jobs is None else max(1, int(n_jobs))
     root = Path(data_dir) if data_dir is not None else default_data_dir()
     out = Path(out_dir)
     raw = load_datasets(root, TRAIN_DATASETS)
@@ -224,25 +250,41 @@ def run_training(data_dir: Path | str | None, out_dir: Path | str, progress: boo
     pooled_folds = _pooled_folds(data, 2 if quick else N_FOLDS)
     recipes = list(dict.fromkeys([*(COMPARE if compare else []), RECIPE]))
 
-    with tqdm(total=len(recipes) * len(oos_folds) + len(pooled_folds) + 1, desc="train", disable=not progress,
-              file=sys.stderr) as bar:
-        runs = {}
-        for name in recipes:
-            bar.set_postfix_str(f"out-of-source {name}")
-            runs[name] = _oos_run(name, data, y, oos_folds, extra, langs, bar)
-        best = runs[RECIPE]
-        meta_th = best["thresholds"]
-        bar.set_postfix_str("pooled CV")
-        t0 = time.perf_counter()
-        pooled = oos_scores(lambda X, yy: fit_recipe(RECIPE, X, yy, **extra), data, y, pooled_folds,
-                            progress=lambda: bar.update(1), n_jobs=N_JOBS)
-        pooled_seconds = time.perf_counter() - t0
-        bar.set_postfix_str("refit")
-        t0 = time.perf_counter()
-        model = fit_recipe(RECIPE, data, y, **extra)
-        pipe, prior = (model.pipeline, model.prior) if hasattr(model, "prior") else (model, None)
-        fit_seconds = time.perf_counter() - t0
-        bar.update(1)
+    t_loaded = time.perf_counter()
+
+    # the stateless record features of every row, once (the fold models read them; the refit does not)
+    t0 = time.perf_counter()
+    fold_data = add_cached_features(data, [build_recipe(name, **extra) for name in recipes], n_jobs=n_jobs)
+    cache_seconds = time.perf_counter() - t0
+
+    # every fit is independent: the refit (largest, first), the out-of-source folds of each recipe
+    # and the pooled folds share one pool of n_jobs workers
+    jobs: list[tuple[Any, tuple[Any, ...]]] = [(functools.partial(fit_recipe, RECIPE, **extra), (data, y))]
+    for name in recipes:
+        jobs += fold_jobs(functools.partial(fit_recipe, name, cached_features=True, **extra), fold_data, y, oos_folds,
+                          predict=_parts)
+    jobs += fold_jobs(functools.partial(fit_recipe, RECIPE, cached_features=True, **extra), fold_data, y, pooled_folds)
+    t0 = time.perf_counter()
+    with tqdm(total=len(jobs), desc="train", disable=not progress, file=sys.stderr) as bar:
+        bar.set_postfix_str(f"refit + {len(recipes) * len(oos_folds)} out-of-source + {len(pooled_folds)} pooled folds, "
+                            f"{n_jobs} at once")
+        done = run_jobs(jobs, n_jobs=n_jobs, progress=lambda: bar.update(1))
+    pool_seconds = time.perf_counter() - t0
+    model, fit_seconds = done[0]
+    runs = {}
+    k = 1
+    for name in recipes:
+        chunk = done[k:k + len(oos_folds)]
+        k += len(oos_folds)
+        parts = assemble_folds(oos_folds, [p for p, _ in chunk], len(y))
+        runs[name] = _oos_run(name, parts, sum(sec for _, sec in chunk), data, y, langs)
+    chunk = done[k:]
+    pooled = assemble_folds(pooled_folds, [p for p, _ in chunk], len(y))[:, 0]
+    pooled_seconds = sum(sec for _, sec in chunk)
+    best = runs[RECIPE]
+    meta_th = best["thresholds"]
+    pipe, prior = (model.pipeline, model.prior) if hasattr(model, "prior") else (model, None)
+    t_fitted = time.perf_counter()
 
     pooled_table = oos_table(y, pooled, data["dataset"].to_numpy(), langs, meta_th)
     pooled_own = choose_oos_thresholds(y, pooled, langs)
@@ -323,7 +365,20 @@ def run_training(data_dir: Path | str | None, out_dir: Path | str, progress: boo
                         "numpy": np.__version__, "pandas": pd.__version__},
         "training_seconds": None,
     }
-    metrics["training_seconds"] = round(time.perf_counter() - t_start, 1)
+    t_end = time.perf_counter()
+    metrics["training_seconds"] = round(t_end - t_start, 1)
+    metrics["timing"] = {
+        "note": "wall seconds of the phases; the fits run in one pool of `jobs` workers, so oos_seconds, "
+                "pooled_cv_seconds and final_model.fit_seconds are each the sum of their fits' own wall times "
+                "(they overlap when jobs > 1)",
+        "jobs": n_jobs,
+        "load_seconds": round(t_loaded - t_start, 1),
+        "feature_cache_seconds": round(cache_seconds, 1),
+        "fits_seconds": round(pool_seconds, 1),
+        "report_seconds": round(t_end - t_fitted, 1),
+    }
+    if progress:
+        print(timing_line(metrics), file=sys.stderr)
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "model.skops").write_bytes(blob)
@@ -334,16 +389,18 @@ def run_training(data_dir: Path | str | None, out_dir: Path | str, progress: boo
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m training.train [--data-dir D] [--out DIR] [--quick] [--compare]``."""
+    """Command line: ``python -m training.train [--data-dir D] [--out DIR] [--quick] [--compare] [--jobs N]``."""
     ap = argparse.ArgumentParser(prog="python -m training.train", description=__doc__.split("\n")[0])
     ap.add_argument("--data-dir", type=Path, default=None, help="data sets folder (default $SARING_DATA_DIR or ../shared/data)")
     ap.add_argument("--out", type=Path, default=Path("models/default"), help="output folder (default models/default)")
     ap.add_argument("--quick", action="store_true", help="small fast run for smoke tests")
     ap.add_argument("--compare", action="store_true", help=f"also evaluate {', '.join(COMPARE)} out of source")
     ap.add_argument("--no-progress", action="store_true", help="no progress bars")
+    ap.add_argument("--jobs", type=int, default=None, help="fits at once (default: the number of CPUs; 1 = sequential)")
     args = ap.parse_args(argv)
     try:
-        m = run_training(args.data_dir, args.out, progress=not args.no_progress, quick=args.quick, compare=args.compare)
+        m = run_training(args.data_dir, args.out, progress=not args.no_progress, quick=args.quick, compare=args.compare,
+                         n_jobs=args.jobs)
     except DataMissingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

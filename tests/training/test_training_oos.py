@@ -89,3 +89,33 @@ def test_email_text_keeps_subject_and_opening() -> None:
     out = email_text("Re: [ILUG] Great offer", body)
     assert out.startswith("Great offer. Hello all, Cheap meds here.")
     assert "quoted" not in out and "Date:" not in out
+
+
+def test_oos_parallel_and_cached_features_equal_sequential() -> None:
+    """Fold fits in 2 worker processes, and fold models on the shared stateless features
+    (training.featurecache), give exactly the out-of-source scores of the plain sequential run."""
+    from functools import partial
+
+    from training.featurecache import PREFIX, add_cached_features
+    from training.oos import assemble_folds, fold_jobs, oos_predictions, run_jobs
+    from training.recipe import build_recipe
+    from training.train import _parts
+
+    f = _fixture()
+    y = f["label"].to_numpy()
+    folds = group_folds(f["group"].to_numpy(), f["dataset"].to_numpy(), n_folds=3)
+    small = {"word_max_features": 300, "char_max_features": 500, "min_df": 1, "calibration_cv": 2}
+    plain = oos_predictions(partial(fit_recipe, "svm_lex_prior", **small), f, y, folds, predict=_parts, n_jobs=1)
+    cached = add_cached_features(f, [build_recipe("svm_lex_prior", **small)])
+    assert {c.split("_")[2] for c in cached.columns if c.startswith(PREFIX)} == {"text", "meta", "metatok", "lexicon"}
+    fit_cached = partial(fit_recipe, "svm_lex_prior", cached_features=True, **small)
+    seq = oos_predictions(fit_cached, cached, y, folds, predict=_parts, n_jobs=1)
+    par = oos_predictions(fit_cached, cached, y, folds, predict=_parts, n_jobs=2)
+    assert np.isfinite(plain).all() and plain.shape == (len(f), 17)
+    assert np.array_equal(plain, seq) and np.array_equal(seq, par)
+    # the combined pool of saring train (refit + folds) returns the jobs' results in order
+    jobs = [(partial(fit_recipe, "svm_lex_prior", **small), (f, y)), *fold_jobs(fit_cached, cached, y, folds, _parts)]
+    done = run_jobs(jobs, n_jobs=2)
+    assert np.array_equal(assemble_folds(folds, [p for p, _ in done[1:]], len(y)), plain)
+    refit = done[0][0]
+    assert np.array_equal(refit.predict_proba(f), fit_recipe("svm_lex_prior", f, y, **small).predict_proba(f))
