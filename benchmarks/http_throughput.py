@@ -52,8 +52,8 @@ def scripts(key: str) -> dict[str, tuple[str, str]]:
 
 def row(name: str, r: Load) -> str:
     return (f"{name:<22}{r.rps:>9.1f}{r.p50:>8.2f}{r.p99:>8.2f}{r.non2xx:>8}{r.socket_errors:>8}"
-            f"{r.per_request_ms(r.worker_cpu_s):>12.3f}{r.per_request_ms(r.redis_cpu_s):>10.3f}"
-            f"{r.per_request_ms(r.db_cpu_s):>10.3f}")
+            f"{r.per_request_ms(r.worker_cpu_s):>12.3f}{r.per_request_ms(r.redis_cpu_s):>12.3f}"
+            f"{r.per_request_ms(r.db_cpu_s):>12.3f}")
 
 
 def main() -> None:
@@ -88,8 +88,8 @@ def main() -> None:
     print(f"gunicorn {args.workers} workers x {args.threads} threads, wrk {args.connections} connections, "
           f"{args.seconds} s each, on {os.cpu_count()} cores; {describe_stores()}")
     print(f"{'':<22}{'req/s':>9}{'p50 ms':>8}{'p99 ms':>8}{'non-2xx':>8}{'socket':>8}"
-          f"{'workers':>12}{'Redis':>10}{'Postgres':>10}")
-    print(f"{'':<22}{'':>33}{'errors':>8}{'CPU ms/req':>12}{'CPU ms/req':>10}{'CPU ms/req':>10}")
+          f"{'workers':>12}{'Redis':>12}{'Postgres':>12}")
+    print(f"{'':<22}{'':>33}{'errors':>8}{'CPU ms/req':>12}{'CPU ms/req':>12}{'CPU ms/req':>12}")
     answered = 0
     for path, (s, b) in results.items():
         print(row(f"Saring {path}", s))
