@@ -41,11 +41,12 @@ import sklearn
 from sklearn.model_selection import StratifiedGroupKFold
 from tqdm.auto import tqdm
 
-from models import artifact, caches
+from models import artifact
 from models.pipeline import DEFAULT_PARAMS
-from training.data import DataMissingError, dedupe, default_data_dir, group_keys, load_livechat_check
+from training.data import DataMissingError, dedupe, default_data_dir, group_keys
 from training.evaluate import evaluate_scores
 from training.featurecache import add_cached_features
+from training.final_checks import latency_check, livechat_check
 from training.oos import (
     N_OOS_FOLDS,
     assemble_folds,
@@ -108,49 +109,6 @@ def _pooled_folds(data: pd.DataFrame, n_folds: int) -> list[tuple[np.ndarray, np
     strata = pd.factorize(data["dataset"].astype(str) + ":" + data["label"].astype(str))[0]
     cv = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=RANDOM_STATE)
     return list(cv.split(data, strata, groups))
-
-
-def _latency(clf: artifact.SpamClassifier, frame: pd.DataFrame, n: int = 300) -> dict[str, float]:
-    """Wall-clock ms of ``score_one`` (with reasons) on ``n`` comments, caches emptied first."""
-    rows = frame.sample(n=min(n, len(frame)), random_state=RANDOM_STATE).to_dict("records")
-    clf.score_one({"content": "warm-up"})
-    caches.clear_all()
-    times = []
-    for rec in rows:
-        t0 = time.perf_counter()
-        clf.score_one(rec)
-        times.append((time.perf_counter() - t0) * 1000.0)
-    return {"n": len(times), "median_ms": float(np.median(times)), "p95_ms": float(np.percentile(times, 95)),
-            "p99_ms": float(np.percentile(times, 99)), "max_ms": float(np.max(times))}
-
-
-def _livechat_check(clf: artifact.SpamClassifier, data_dir: Path) -> dict[str, Any]:
-    """Score the noisy live-chat set with the final model (never trained on) at served thresholds."""
-    try:
-        chat = load_livechat_check(data_dir)
-    except DataMissingError as exc:
-        return {"skipped": str(exc)}
-    scores = clf.spam_scores(chat)
-    langs = row_langs(chat)
-    usable = (chat["check"] == "as_labelled").to_numpy()
-    y = chat["label"].to_numpy().astype(int)
-    chat = chat.assign(group="id_judol_tribunjogja_livechat/all")
-    table = oos_table(y[usable], scores[usable], chat["group"].to_numpy()[usable], langs[usable], clf.metadata)
-    hold, _ = served_thresholds(clf.metadata, langs)
-    mis = (chat["check"] == "known_mislabelled").to_numpy()
-    kw = (chat["content"].str.contains(r"(?i)slot|judi|togel", regex=True) & (chat["label"] == 0)).to_numpy()
-    return {
-        "note": "distinct texts only; known mislabelled togel promo excluded from the metrics",
-        "as_labelled": table["overall"],
-        "known_mislabelled_togel_promo_scores": [round(float(x), 4) for x in scores[mis]],
-        "ham_with_gambling_words": {
-            "n": int(kw.sum()),
-            "held": int((scores[kw] >= hold[kw]).sum()),
-            "examples": [{"text": t, "score": round(float(s), 4)}
-                         for t, s in list(zip(chat["content"][kw], scores[kw]))[:15]],
-        },
-        "worst": worst_examples(chat[usable].reset_index(drop=True), y[usable], scores[usable], k=20),
-    }
 
 
 def default_jobs() -> int:
@@ -318,8 +276,8 @@ def run_training(data_dir: Path | str | None, out_dir: Path | str, progress: boo
     }
     blob = artifact.dumps(pipe, metadata)
     clf = artifact.loads(blob)
-    latency = _latency(clf, data)
-    livechat = _livechat_check(clf, root) if not quick else {"skipped": "quick run"}
+    latency = latency_check(clf, data, RANDOM_STATE)
+    livechat = livechat_check(clf, root) if not quick else {"skipped": "quick run"}
 
     metrics: dict[str, Any] = {
         "version": clf.version,
