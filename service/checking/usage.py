@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from service.infra import metrics
 from service.store.db import Database
+from service.store.dialect import insert_for
 from service.store.tables import UsageMonthly
 
 log = logging.getLogger(__name__)
@@ -105,11 +106,7 @@ class UsageCounter:
 def _upsert(dialect: str):
     """The one increment statement of ``dialect`` (``postgresql`` or ``sqlite``), with bound
     parameters ``api_key_id``, ``blog``, ``month`` and one per counter (0 adds nothing)."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(UsageMonthly).values(api_key_id=bindparam("api_key_id"), blog=bindparam("blog"),
+    stmt = insert_for(dialect, UsageMonthly.__table__).values(api_key_id=bindparam("api_key_id"), blog=bindparam("blog"),
                                        month=bindparam("month"), **{n: bindparam(n) for n in COUNTERS})
     return stmt.on_conflict_do_update(
         index_elements=["api_key_id", "blog", "month"],

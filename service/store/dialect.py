@@ -7,13 +7,19 @@ from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 
-def insert_of(session: Session, table: Table) -> Any:
-    """The dialect's ``INSERT`` construct for ``table`` (it has ``on_conflict_do_*``)."""
-    if session.get_bind().dialect.name == "postgresql":
+def insert_for(dialect: str, table: Table) -> Any:
+    """The ``INSERT`` construct of ``dialect`` (``postgresql``, else SQLite's) for ``table``: it has
+    ``on_conflict_do_*`` (for statements built once, before any session)."""
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert(table)
+
+
+def insert_of(session: Session, table: Table) -> Any:
+    """The session's dialect's ``INSERT`` construct for ``table`` (it has ``on_conflict_do_*``)."""
+    return insert_for(session.get_bind().dialect.name, table)
 
 
 def insert_or_ignore(session: Session, table: Table, values: dict[str, Any], index_elements: list[str]) -> bool:
